@@ -1,0 +1,32 @@
+#pragma once
+/// \file
+/// The result of lowering: a loop nest over flat buffers, ready for a code
+/// generator.
+
+#include <string>
+#include <vector>
+
+#include "dsl/ir.h"
+
+namespace kiln {
+
+/// A tensor the kernel reads or writes, passed by the caller. Buffers are
+/// dense row-major: element (i0, .., in) is at sum(i_d * stride_d) with
+/// stride_{n} = 1 and stride_d = stride_{d+1} * shape_{d+1}.
+struct BufferArg {
+  std::string name;          ///< the op name; Load/Store use it as the buffer
+  Type type;                 ///< element type
+  std::vector<Expr> shape;   ///< constants or size vars
+  bool is_output = false;
+};
+
+/// A kernel: its buffer arguments (inputs then outputs), the size vars it
+/// needs (i64 scalars, derived from buffer shapes at call time), and its body.
+struct LoweredFunc {
+  std::string name;
+  std::vector<BufferArg> args;
+  std::vector<std::string> size_vars;
+  Stmt body;
+};
+
+}  // namespace kiln
