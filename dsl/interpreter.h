@@ -28,3 +28,11 @@ std::vector<int64_t> concrete_shape(const std::vector<Expr>& shape,
                                     const std::map<std::string, int64_t>& sizes);
 
 }  // namespace kiln
+
+namespace kiln {
+/// The value of output `output_index` of def at one point, evaluating the
+/// producers it needs recursively (no memoization). For spot checks of
+/// large kernels, where interpreting everything would be slow.
+double interpret_point(const ComputeDef& def, const std::vector<Buffer>& inputs,
+                       int output_index, const std::vector<int64_t>& point);
+}  // namespace kiln
