@@ -1,0 +1,146 @@
+// `kiln bench <op> --shape ... [--threads N] [--schedule default|FILE.json]
+//  [--repeat N] [--dtype T] [--json]`: compiles the kernel (timed), checks it
+// against the reference interpreter on random inputs, then times it: one
+// warm-up run, repeats, the median. Every figure printed is measured here.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/common.h"
+
+namespace kiln::cli {
+namespace {
+
+struct BenchArgs {
+  std::string op, shape, schedule = "default", dtype;
+  int threads = 0;
+  int repeat = 0;
+  bool json = false;
+};
+
+// Without --repeat: 10 runs, fewer when they would take more than this
+// budget, but never fewer than 3, so a median always means something.
+constexpr int kDefaultRepeats = 10;
+constexpr int kMinRepeats = 3;
+constexpr double kTimeBudgetMs = 2000;
+
+struct Timing {
+  double median_ms = 0, min_ms = 0;
+  int repeats = 0;
+};
+
+Timing time_kernel(const CompiledKernel& kernel, const std::vector<Buffer>& args, int repeat) {
+  kernel.run(args);  // warm-up: caches, page faults, thread pool start
+  std::vector<double> times;
+  const double start = now_ms();
+  const int wanted = repeat > 0 ? repeat : kDefaultRepeats;
+  while (static_cast<int>(times.size()) < wanted) {
+    const double t0 = now_ms();
+    kernel.run(args);
+    times.push_back(now_ms() - t0);
+    const bool over_budget = now_ms() - start > kTimeBudgetMs;
+    if (repeat == 0 && over_budget && static_cast<int>(times.size()) >= kMinRepeats) break;
+  }
+  std::sort(times.begin(), times.end());
+  Timing t;
+  t.repeats = static_cast<int>(times.size());
+  const size_t n = times.size();
+  t.median_ms = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+  t.min_ms = times.front();
+  return t;
+}
+
+int run_bench(const BenchArgs& a) {
+  if (a.threads > 0) set_num_threads(a.threads);
+  const Workload w = make_workload(a.op, a.shape, a.dtype);
+  const Target target = Target::host();
+  const Schedule sch = load_schedule(w, target, a.schedule);
+
+  double t0 = now_ms();
+  const LoweredFunc f = lower(sch);
+  const double lowering_ms = now_ms() - t0;
+  t0 = now_ms();
+  const std::shared_ptr<const CompiledKernel> kernel = compile_jit(f, target);
+  const double compile_ms = now_ms() - t0;
+
+  std::vector<Buffer> inputs = random_inputs(w.def, w.sizes);
+  std::vector<Buffer> outputs = zero_outputs(w.def, w.sizes);
+  // Garbage in the outputs: a kernel that skips some elements must not pass
+  // by leaving zeros where zeros happen to be right.
+  for (size_t o = 0; o < outputs.size(); ++o) outputs[o].fill_random(1000 + o, -100, 100);
+  std::vector<Buffer> args = inputs;
+  args.insert(args.end(), outputs.begin(), outputs.end());
+  kernel->run(args);
+  const double err = w.op->check(w.def, inputs, outputs);
+  const double tolerance = w.op->tolerance(w.def);
+  const bool verified = err <= tolerance;
+
+  const std::string dtype = w.options.at("dtype");
+  nlohmann::json j = {{"op", w.op->name()},
+                      {"shape", shape_json(w)},
+                      {"dtype", dtype},
+                      {"target", target.str()},
+                      {"threads", num_threads()},
+                      {"schedule_source", a.schedule},
+                      {"lowering_ms", lowering_ms},
+                      {"compile_ms", compile_ms},
+                      {"verified", verified},
+                      {"max_rel_err", err},
+                      {"tolerance", tolerance}};
+  if (!verified) {
+    if (a.json) std::cout << j.dump() << std::endl;
+    std::cerr << "kiln: verification failed for " << w.op->name() << " " << shape_string(w)
+              << " with schedule " << a.schedule << ": max relative error " << err
+              << " against the reference interpreter exceeds the tolerance " << tolerance
+              << "; this is a kiln bug, please report it with the schedule\n";
+    return 1;
+  }
+
+  const Timing t = time_kernel(*kernel, args, a.repeat);
+  const double flops = w.op->flops(w.sizes, w.options);
+  const double bytes = w.op->bytes(w.sizes, w.options);
+  const double gflops = flops / (t.median_ms * 1e6);
+  const double gbps = bytes / (t.median_ms * 1e6);
+  j["median_ms"] = t.median_ms;
+  j["min_ms"] = t.min_ms;
+  j["repeats"] = t.repeats;
+  j["gflops"] = gflops;
+  j["gbps"] = gbps;
+  if (a.json) {
+    std::cout << j.dump() << std::endl;
+    return 0;
+  }
+  std::printf("%s %s %s, %d thread%s, schedule: %s\n", w.op->name().c_str(),
+              shape_string(w).c_str(), dtype.c_str(), num_threads(), num_threads() == 1 ? "" : "s",
+              a.schedule.c_str());
+  std::printf("  target:   %s (%d f32 lanes)\n", target.cpu.c_str(),
+              target.natural_vector_lanes_f32());
+  std::printf("  compile:  %.1f ms (lowering %.1f ms)\n", compile_ms, lowering_ms);
+  std::printf("  verified: max relative error %.2g (tolerance %.0e)\n", err, tolerance);
+  std::printf("  time:     median %.3f ms, min %.3f ms over %d runs\n", t.median_ms, t.min_ms,
+              t.repeats);
+  std::printf("  speed:    %.1f GFLOP/s, %.1f GB/s\n", gflops, gbps);
+  return 0;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, Action* action) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* sub = app.add_subcommand("bench", "compile, verify and time an op's kernel");
+  sub->add_option("op", args->op, "the op (see `kiln ops`)")->required();
+  sub->add_option("--shape", args->shape, "parameters, e.g. M=1024,N=1024,K=1024 (others default)");
+  sub->add_option("--schedule", args->schedule, "'default' or a trace JSON file");
+  sub->add_option("--threads", args->threads, "threads for parallel loops")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--repeat", args->repeat, "timed runs (default: 10, or as many as fit in 2 s, "
+                                            "at least 3)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--dtype", args->dtype, "element type, when the op offers more than one");
+  sub->add_flag("--json", args->json, "print one JSON object");
+  sub->callback([args, action] { *action = [args] { return run_bench(*args); }; });
+}
+
+}  // namespace kiln::cli

@@ -1,0 +1,49 @@
+// The list of ops. Each op file defines one factory; adding an op means
+// adding its factory here. An explicit list (rather than self-registering
+// static objects) keeps the set of ops visible in one place and immune to
+// static initialization order.
+#include <algorithm>
+#include <sstream>
+
+#include "dsl/error.h"
+#include "ops/op.h"
+
+namespace kiln {
+
+std::unique_ptr<Op> make_matmul_op();
+
+namespace {
+
+const std::vector<std::unique_ptr<Op>>& registry() {
+  static const std::vector<std::unique_ptr<Op>> ops = [] {
+    std::vector<std::unique_ptr<Op>> list;
+    list.push_back(make_matmul_op());
+    std::sort(list.begin(), list.end(),
+              [](const std::unique_ptr<Op>& a, const std::unique_ptr<Op>& b) {
+                return a->name() < b->name();
+              });
+    return list;
+  }();
+  return ops;
+}
+
+}  // namespace
+
+const Op& find_op(const std::string& name) {
+  for (const auto& op : registry()) {
+    if (op->name() == name) return *op;
+  }
+  std::ostringstream known;
+  for (const auto& op : registry()) known << (known.tellp() > 0 ? ", " : "") << op->name();
+  user_error << "unknown op '" << name << "'; known ops: " << known.str()
+             << " (`kiln ops` lists them with their parameters)";
+  return *registry().front();  // not reached: user_error throws
+}
+
+std::vector<const Op*> all_ops() {
+  std::vector<const Op*> ops;
+  for (const auto& op : registry()) ops.push_back(op.get());
+  return ops;
+}
+
+}  // namespace kiln
