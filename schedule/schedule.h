@@ -81,6 +81,15 @@ struct StageSchedule {
   bool has_leaf(const std::string& loop) const;
 };
 
+/// The number of iterations of a loop of st when it is a constant: a root
+/// loop of constant extent, a split's inner half (its factor), a split's
+/// outer half of a constant parent (ceil(parent / factor)), an nparts
+/// split's outer half (nparts) or inner half of a constant parent
+/// (ceil(parent / nparts)), a fused loop of two constant loops (the
+/// product). Returns false when the extent is not known at compile time or
+/// the loop is not one of st's.
+bool constant_loop_extent(const StageSchedule& st, const std::string& loop, int64_t* extent);
+
 class Schedule {
  public:
   /// A schedule with every stage at root, loops in definition order.

@@ -1,0 +1,62 @@
+#pragma once
+/// \file
+/// Lookups and checks the schedule primitives share (internal to schedule/).
+/// The require_* functions either return what was asked for or refuse the
+/// step with a ScheduleError that says what exists instead.
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "schedule/schedule.h"
+
+namespace kiln {
+namespace schedule_detail {
+
+/// A fresh schedule of a compute op: at root, root loops in definition
+/// order (spatial axes, then reduction axes), nothing split or marked.
+StageSchedule make_stage_schedule(const OpRef& op);
+
+/// The index of the stage named `name`, or -1.
+int find_stage(const std::vector<StageSchedule>& stages, const std::string& name);
+
+/// The index of the compute stage `name`. Refuses unknown names and
+/// placeholders (which have no schedule).
+int require_stage(const TraceStep& step, const ComputeDef& def,
+                  const std::vector<StageSchedule>& stages, const std::string& name);
+
+/// The index of the stage that has `loop` among its current leaf loops.
+/// Refuses malformed loop names, unknown stages and loops, and loops that
+/// were split or fused away (saying into what).
+int require_leaf(const TraceStep& step, const ComputeDef& def,
+                 const std::vector<StageSchedule>& stages, const std::string& loop);
+
+/// The stage part of a loop name: "C" for "C.i.o" ("" when there is no '.').
+std::string stage_part(const std::string& loop);
+
+/// Names of the stages computed at `loop` (compute_at).
+std::vector<std::string> stages_attached_at(const std::vector<StageSchedule>& stages,
+                                            const std::string& loop);
+/// Names of the stages computed at any loop of stage `stage`.
+std::vector<std::string> stages_attached_to(const std::vector<StageSchedule>& stages,
+                                            const std::string& stage);
+
+/// The leaf order st's relations produce when no reorder was applied.
+std::vector<std::string> unreordered_leaves(const StageSchedule& st);
+
+/// The stages that read `stage`'s values, looking through inlined stages to
+/// the stages they are inlined into.
+std::set<std::string> effective_consumers(const ComputeDef& def,
+                                          const std::vector<StageSchedule>& stages,
+                                          const std::string& stage);
+
+/// Refuses `step` when, in the schedule state given by def and stages, a
+/// stage computed at a loop of stage T would be read by a stage other than
+/// T, or T no longer has that loop. Primitives call it on the state they
+/// are about to commit, so a change elsewhere cannot silently invalidate an
+/// earlier compute_at.
+void check_attachments(const TraceStep& step, const ComputeDef& def,
+                       const std::vector<StageSchedule>& stages);
+
+}  // namespace schedule_detail
+}  // namespace kiln
