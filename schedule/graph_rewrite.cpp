@@ -402,7 +402,8 @@ std::string Schedule::rfactor(const std::string& loop) {
                    Expr cond = red->condition.defined() ? substitute(red->condition, m) : Expr();
                    if (plan.split) {
                      // The last part of a split may run past r's extent.
-                     Expr in_range = r_value < r.dom.min + r.dom.extent;
+                     Expr end = is_const(r.dom.min, 0) ? r.dom.extent : r.dom.min + r.dom.extent;
+                     Expr in_range = r_value < end;
                      cond = cond.defined() ? (cond && in_range) : in_range;
                    }
                    if (!axes.empty()) return Reduce::make(red->op, source, axes, cond);
