@@ -75,6 +75,8 @@ double max_relative_error(const Buffer& a, const Buffer& b, double floor = 1e-6)
 /// interpreter and buffers.
 uint16_t float_to_half_bits(float f);
 float half_bits_to_float(uint16_t h);
+/// f64 straight to f16 with one rounding (not two through f32).
+uint16_t double_to_half_bits(double d);
 uint16_t float_to_bfloat_bits(float f);
 float bfloat_bits_to_float(uint16_t b);
 
