@@ -153,12 +153,46 @@ class Bounds {
 
   Interval linear(const Expr& e) {
     LinearForm f = simplify_detail::lf_parse(e);
+    Expr spread = spread_min_max(f);
+    if (spread.defined()) return raw(spread);
     Interval sum = Interval::point(make_const(e.type(), f.constant));
     for (const auto& [term, c] : f.terms) {
-      Interval x = scale(of(term), make_const(e.type(), c));
+      // A product term (x*y) is bounded as a product, not parsed again.
+      const Mul* product = term.as<Mul>();
+      Interval t = product ? mul(of(product->a), of(product->b)) : of(term);
+      Interval x = scale(t, make_const(e.type(), c));
       sum = Interval{eadd(sum.min, x.min), eadd(sum.max, x.max)};
     }
     return sum;
+  }
+
+  /// min(a, b) + rest as min(a + rest, b + rest) (likewise max, and a
+  /// negative coefficient swaps them): the rest then cancels with the arms,
+  /// so min(i*8 + 8, N) - i*8 is bounded as min(8, N - i*8), by 8 rather
+  /// than by 8 plus the range of i*8. Done when the sum has one min/max
+  /// term, so the work stays linear.
+  Expr spread_min_max(const LinearForm& f) {
+    int at = -1;
+    for (size_t k = 0; k < f.terms.size(); ++k) {
+      const Expr& t = f.terms[k].first;
+      if (!t.as<Min>() && !t.as<Max>()) continue;
+      if (at >= 0) return Expr();
+      at = static_cast<int>(k);
+    }
+    if (at < 0 || (f.terms.size() == 1 && f.constant == 0)) return Expr();
+    const Expr& t = f.terms[at].first;
+    int64_t c = f.terms[at].second;
+    LinearForm rest = f;
+    rest.terms.erase(rest.terms.begin() + at);
+    const Min* mn = t.as<Min>();
+    const Max* mx = t.as<Max>();
+    auto arm = [&](const Expr& x) {
+      return simplify_detail::lf_to_expr(
+          simplify_detail::lf_add(rest, simplify_detail::lf_scale(simplify_detail::lf_parse(x), c)));
+    };
+    Expr a = arm(mn ? mn->a : mx->a), b = arm(mn ? mn->b : mx->b);
+    bool is_min = (mn != nullptr) == (c > 0);
+    return is_min ? Min::make(a, b) : Max::make(a, b);
   }
 
   Interval mul(const Interval& a, const Interval& b) {

@@ -19,10 +19,13 @@ constexpr int kBudget = 512;
 /// How many times a variable may be replaced by its bound in one chain.
 constexpr int kDepth = 12;
 
+// A 128-bit integer, so that sums of i64 bounds can be checked for overflow.
+__extension__ using Wide = __int128;
+
 int64_t type_min(Type t) { return t.bits >= 64 ? INT64_MIN : -(int64_t(1) << (t.bits - 1)); }
 int64_t type_max(Type t) { return t.bits >= 64 ? INT64_MAX : (int64_t(1) << (t.bits - 1)) - 1; }
 
-bool fits(__int128 v, Type t) { return v >= type_min(t) && v <= type_max(t); }
+bool fits(Wide v, Type t) { return v >= type_min(t) && v <= type_max(t); }
 
 ConstBounds type_range(Type t) {
   ConstBounds r;
@@ -170,12 +173,12 @@ class Prover {
 
   /// Bounds each remaining term on its own.
   bool bound_terms(const LinearForm& f, int depth, int64_t* out) {
-    __int128 sum = f.constant;
+    Wide sum = f.constant;
     for (const auto& [t, c] : f.terms) {
       ConstBounds b = term(t, depth - 1);
       bool has = c > 0 ? b.has_hi : b.has_lo;
       if (!has) return false;
-      sum += static_cast<__int128>(c) * (c > 0 ? b.hi : b.lo);
+      sum += static_cast<Wide>(c) * (c > 0 ? b.hi : b.lo);
       if (!fits(sum, i64())) return false;
     }
     *out = static_cast<int64_t>(sum);
@@ -222,10 +225,10 @@ class Prover {
     if (const Mul* op = t.as<Mul>()) {
       ConstBounds a = value(op->a, depth), b = value(op->b, depth);
       if (!(a.has_lo && a.has_hi && b.has_lo && b.has_hi)) return r;
-      __int128 corners[4] = {(__int128)a.lo * b.lo, (__int128)a.lo * b.hi, (__int128)a.hi * b.lo,
-                             (__int128)a.hi * b.hi};
-      __int128 lo = *std::min_element(corners, corners + 4);
-      __int128 hi = *std::max_element(corners, corners + 4);
+      Wide corners[4] = {(Wide)a.lo * b.lo, (Wide)a.lo * b.hi, (Wide)a.hi * b.lo,
+                             (Wide)a.hi * b.hi};
+      Wide lo = *std::min_element(corners, corners + 4);
+      Wide hi = *std::max_element(corners, corners + 4);
       if (!fits(lo, i64()) || !fits(hi, i64())) return r;
       return ConstBounds{true, true, static_cast<int64_t>(lo), static_cast<int64_t>(hi)};
     }
