@@ -57,7 +57,8 @@ const Value& Evaluator::lookup(const std::string& name) const {
   user_error << "variable '" << name << "' has no value in " << where()
              << "; every size var must be bound (bound: " << (sizes_.empty() ? "none" : known.str())
              << ")";
-  return sizes_.front().second;  // not reached
+  static const Value unreachable;  // user_error has thrown
+  return unreachable;
 }
 
 Value Evaluator::eval(const Expr& e) {

@@ -101,6 +101,21 @@ TEST(Interpreter, IntegerDivisionAndModuloRoundDown) {
   expect_user_error([&] { interpret(def, {x, y}); }, {"division by zero", "'Q'", "[3]"});
 }
 
+TEST(Interpreter, SelectEvaluatesOnlyTheTakenArm) {
+  Tensor X = placeholder({3}, i64(), "X");
+  Tensor Y = placeholder({3}, i64(), "Y");
+  Tensor Q = compute({3}, [&](Expr i) { return select(Y(i) != 0, X(i) / Y(i), X(i)); }, "Q");
+  ComputeDef def("safe_div", {X, Y}, {Q});
+  Buffer x(i64(), {3}), y(i64(), {3});
+  for (int p = 0; p < 3; ++p) x.set_i64(p, 9);
+  y.set_i64(0, 2);
+  y.set_i64(2, -4);
+  std::vector<Buffer> out = interpret(def, {x, y});
+  EXPECT_EQ(out[0].get_i64(0), 4);
+  EXPECT_EQ(out[0].get_i64(1), 9);
+  EXPECT_EQ(out[0].get_i64(2), -3);
+}
+
 TEST(Interpreter, IntegersWrapToTheirWidth) {
   Tensor X = placeholder({2}, i8(), "X");
   Tensor S = compute({2}, [&](Expr i) { return X(i) * cast(i8(), 2) + cast(i8(), 100); }, "S");
