@@ -324,10 +324,18 @@ enum class AxisKind : uint8_t { Spatial, Reduce };
 
 /// A named axis of a compute stage with its domain.
 struct IterVar {
+  // A constructor rather than aggregate initialization, so `{k, l}` means a
+  // list of axes and never an IterVar built from two of them.
+  IterVar() = default;
+  IterVar(Expr var, Range dom, AxisKind kind = AxisKind::Spatial)
+      : var(std::move(var)), dom(std::move(dom)), kind(kind) {}
+
   Expr var;  ///< a Var of index_type()
   Range dom;
   AxisKind kind = AxisKind::Spatial;
   const std::string& name() const;
+  /// An axis reads as its variable, so `A(i, k)` works with a reduce axis k.
+  operator const Expr&() const { return var; }
 };
 
 /// The combiner of a Reduce.

@@ -1,0 +1,207 @@
+// Loads, stores and allocations.
+//
+// A load or store whose index is Ramp(base, 1, n) is one vector access at
+// &buf[base]; a Broadcast index is a scalar access (splat for loads); any
+// other vector index is a masked gather or scatter. Accesses carry element
+// alignment and scoped noalias metadata (one scope per buffer).
+//
+// Inside the arm of a vector select (if_then_else padding) loads are
+// masked to the lanes that take the arm, so out-of-bounds lanes never
+// touch memory.
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/MDBuilder.h>
+
+#include "codegen/llvm/codegen_internal.h"
+#include "dsl/error.h"
+
+namespace kiln {
+
+namespace {
+
+/// The base of an index that addresses n consecutive elements, or an
+/// undefined Expr.
+Expr dense_base(const Expr& index) {
+  if (const Ramp* r = index.as<Ramp>()) return is_const(r->stride, 1) ? r->base : Expr();
+  if (const Add* a = index.as<Add>()) {
+    // Ramp(b, 1) + Broadcast(c) and its mirror, as vectorization may leave.
+    const Broadcast* bc = a->b.as<Broadcast>();
+    Expr ramp = a->a;
+    if (!bc) {
+      bc = a->a.as<Broadcast>();
+      ramp = a->b;
+    }
+    Expr base = bc ? dense_base(ramp) : Expr();
+    if (base.defined()) return Add::make(base, bc->value);
+  }
+  return Expr();
+}
+
+class CollectAllocations : public IRVisitor {
+ public:
+  std::vector<std::string> names;
+
+ protected:
+  using IRVisitor::visit;
+  void visit(const Allocate* op) override {
+    names.push_back(op->buffer);
+    IRVisitor::visit(op);
+  }
+};
+
+constexpr int64_t kMaxStackBytes = 64 * 1024;
+
+}  // namespace
+
+void CodeGenLLVM::create_alias_scopes(const LoweredFunc& f) {
+  llvm::MDBuilder md(ctx_);
+  alias_domain_ = md.createAnonymousAliasScopeDomain(f.name);
+  CollectAllocations allocs;
+  allocs.visit_stmt(f.body);
+  std::vector<std::string> names = allocs.names;
+  for (const BufferArg& a : f.args) names.push_back(a.name);
+  for (const std::string& n : names) {
+    if (!alias_scopes_.count(n)) alias_scopes_[n] = md.createAnonymousAliasScope(alias_domain_, n);
+  }
+}
+
+void CodeGenLLVM::add_alias_metadata(llvm::Instruction* inst, const std::string& buffer) {
+  auto it = alias_scopes_.find(buffer);
+  if (it == alias_scopes_.end()) return;
+  std::vector<llvm::Metadata*> others;
+  for (const auto& kv : alias_scopes_) {
+    if (kv.first != buffer) others.push_back(kv.second);
+  }
+  inst->setMetadata(llvm::LLVMContext::MD_alias_scope, llvm::MDNode::get(ctx_, {it->second}));
+  if (!others.empty()) inst->setMetadata(llvm::LLVMContext::MD_noalias, llvm::MDNode::get(ctx_, others));
+}
+
+llvm::Value* CodeGenLLVM::codegen_load(const Load* op) {
+  const BufferInfo& buf = lookup_buffer(op->buffer);
+  Type t = op->type;
+  internal_assert(t.element_of() == buf.type)
+      << "load of " << t.str() << " from buffer " << op->buffer << " of " << buf.type.str();
+  llvm::Type* elem = storage_type(t.element_of());
+  llvm::Align align(t.bytes());
+  llvm::Value* v = nullptr;
+  llvm::Instruction* inst = nullptr;
+  if (t.is_scalar()) {
+    llvm::Value* addr = builder_.CreateInBoundsGEP(elem, buf.ptr, codegen(op->index));
+    if (load_mask_) {
+      // A scalar load in a masked arm runs only when some lane takes the arm.
+      llvm::Value* any = builder_.CreateOrReduce(load_mask_);
+      llvm::Type* one = llvm::FixedVectorType::get(elem, 1);
+      llvm::Value* mask = builder_.CreateVectorSplat(1, any);
+      inst = builder_.CreateMaskedLoad(one, addr, align, mask);
+      v = builder_.CreateExtractElement(inst, uint64_t(0));
+    } else {
+      inst = builder_.CreateAlignedLoad(elem, addr, align);
+      v = inst;
+    }
+    add_alias_metadata(inst, op->buffer);
+    return from_storage(v, t);
+  }
+  llvm::Type* vt = storage_type(t);
+  Expr base = dense_base(op->index);
+  if (base.defined()) {
+    llvm::Value* addr = builder_.CreateInBoundsGEP(elem, buf.ptr, codegen(base));
+    if (load_mask_) {
+      inst = builder_.CreateMaskedLoad(vt, addr, align, load_mask_);
+    } else {
+      inst = builder_.CreateAlignedLoad(vt, addr, align);
+    }
+    add_alias_metadata(inst, op->buffer);
+    return from_storage(inst, t);
+  }
+  const Broadcast* bc = op->index.as<Broadcast>();
+  if (bc && !load_mask_) {
+    llvm::Value* addr = builder_.CreateInBoundsGEP(elem, buf.ptr, codegen(bc->value));
+    inst = builder_.CreateAlignedLoad(elem, addr, align);
+    add_alias_metadata(inst, op->buffer);
+    return builder_.CreateVectorSplat(t.lanes, from_storage(inst, t.element_of()));
+  }
+  llvm::Value* addrs = builder_.CreateInBoundsGEP(elem, buf.ptr, codegen(op->index));
+  inst = builder_.CreateMaskedGather(vt, addrs, align, load_mask_);
+  add_alias_metadata(inst, op->buffer);
+  return from_storage(inst, t);
+}
+
+void CodeGenLLVM::visit(const Load* op) { value_ = codegen_load(op); }
+
+void CodeGenLLVM::codegen_store(const Store* op) {
+  const BufferInfo& buf = lookup_buffer(op->buffer);
+  Type t = op->value.type();
+  internal_assert(t.element_of() == buf.type)
+      << "store of " << t.str() << " to buffer " << op->buffer << " of " << buf.type.str();
+  llvm::Type* elem = storage_type(t.element_of());
+  llvm::Align align(t.bytes());
+  llvm::Value* v = to_storage(codegen(op->value), t);
+  llvm::Instruction* inst = nullptr;
+  Expr base = t.is_vector() ? dense_base(op->index) : op->index;
+  if (base.defined()) {
+    llvm::Value* addr = builder_.CreateInBoundsGEP(elem, buf.ptr, codegen(base));
+    inst = builder_.CreateAlignedStore(v, addr, align);
+  } else {
+    // Lanes are written in order, so with repeated addresses the last wins.
+    llvm::Value* addrs = builder_.CreateInBoundsGEP(elem, buf.ptr, codegen(op->index));
+    inst = builder_.CreateMaskedScatter(v, addrs, align);
+  }
+  add_alias_metadata(inst, op->buffer);
+}
+
+void CodeGenLLVM::codegen_allocate(const Allocate* op) {
+  internal_assert(op->type.is_scalar()) << "Allocate " << op->buffer << " of vector type "
+                                        << op->type.str();
+  Type t = op->type;
+  llvm::Type* elem = storage_type(t);
+  int64_t n = 1;
+  bool constant = true;
+  for (const Expr& e : op->extents) {
+    int64_t c;
+    if (as_const_int(e, &c)) {
+      n *= c;
+    } else {
+      constant = false;
+    }
+  }
+  auto count = [&] {
+    llvm::Value* c = builder_.getInt64(1);
+    for (const Expr& e : op->extents) c = builder_.CreateMul(c, codegen(e));
+    return c;
+  };
+  bool stack = op->scope == MemoryScope::Stack ||
+               (op->scope == MemoryScope::Auto && constant && n * t.bytes() <= kMaxStackBytes);
+  if (stack && constant) {
+    llvm::Value* ptr = entry_alloca(llvm::ArrayType::get(elem, static_cast<uint64_t>(n)), nullptr,
+                                    op->buffer, 64);
+    push_buffer(op->buffer, BufferInfo{ptr, t});
+    codegen(op->body);
+    pop_buffer(op->buffer);
+    return;
+  }
+  if (stack) {
+    // A stack buffer of run-time size: released when the body is done, so
+    // a loop around it does not grow the stack.
+    llvm::Value* saved = builder_.CreateCall(
+        llvm::Intrinsic::getDeclaration(module_.get(), llvm::Intrinsic::stacksave));
+    llvm::AllocaInst* ptr = builder_.CreateAlloca(elem, count(), op->buffer);
+    ptr->setAlignment(llvm::Align(64));
+    push_buffer(op->buffer, BufferInfo{ptr, t});
+    codegen(op->body);
+    pop_buffer(op->buffer);
+    builder_.CreateCall(llvm::Intrinsic::getDeclaration(module_.get(), llvm::Intrinsic::stackrestore),
+                        {saved});
+    return;
+  }
+  llvm::Value* bytes = builder_.CreateMul(count(), builder_.getInt64(t.bytes()));
+  llvm::Value* ptr = builder_.CreateCall(malloc_fn_, {bytes}, op->buffer);
+  llvm::Value* failed = builder_.CreateICmpEQ(ptr, llvm::ConstantPointerNull::get(builder_.getPtrTy()));
+  return_if_error(builder_.CreateSelect(failed, builder_.getInt32(kAllocationFailed), builder_.getInt32(0)));
+  fs_.live_heap.push_back(ptr);
+  push_buffer(op->buffer, BufferInfo{ptr, t});
+  codegen(op->body);
+  pop_buffer(op->buffer);
+  fs_.live_heap.pop_back();
+  builder_.CreateCall(free_fn_, {ptr});
+}
+
+}  // namespace kiln

@@ -1,0 +1,189 @@
+// The `kiln` command as a user runs it: the built executable (KILN_CLI_PATH)
+// through a shell. Checks the contract forms of `bench`, `show` and `ops`,
+// and that each user mistake ends with a message naming the problem and a
+// non-zero exit, never a crash.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "kiln.h"
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Result run_kiln(const std::string& args) {
+  const std::string cmd = std::string(KILN_CLI_PATH) + " " + args + " 2>&1";
+  Result r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> chunk;
+  size_t n = 0;
+  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) r.output.append(chunk.data(), n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+// A file in the test's temporary directory, removed at the end.
+class TempFile {
+ public:
+  TempFile(const std::string& name, const std::string& content)
+      : path_(::testing::TempDir() + "kiln_cli_" + std::to_string(getpid()) + "_" + name) {
+    std::ofstream(path_) << content;
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+const char* kSmall = "matmul --shape M=37,N=19,K=23";
+
+// A refusal: non-zero exit, one "kiln: " message containing `needle`, no
+// sign of a crash.
+void expect_refused(const std::string& args, const std::string& needle) {
+  SCOPED_TRACE("kiln " + args);
+  const Result r = run_kiln(args);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_LT(r.exit_code, 128) << "killed by a signal: " << r.output;
+  EXPECT_NE(r.output.find(needle), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("terminate called"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("Aborted"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("internal error"), std::string::npos) << r.output;
+}
+
+TEST(Cli, BenchJsonHasEveryContractField) {
+  const Result r = run_kiln(std::string("bench ") + kSmall + " --threads 2 --repeat 3 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output);
+  for (const char* field : {"op", "shape", "dtype", "target", "threads", "schedule_source",
+                            "median_ms", "gflops", "compile_ms", "verified", "max_rel_err"}) {
+    EXPECT_TRUE(j.contains(field)) << field << " missing in " << r.output;
+  }
+  EXPECT_EQ(j["op"], "matmul");
+  EXPECT_EQ(j["shape"], (nlohmann::json{{"M", 37}, {"N", 19}, {"K", 23}}));
+  EXPECT_EQ(j["dtype"], "f32");
+  EXPECT_EQ(j["threads"], 2);
+  EXPECT_EQ(j["schedule_source"], "default");
+  EXPECT_EQ(j["verified"], true);
+  EXPECT_EQ(j["repeats"], 3);
+  EXPECT_LE(j["max_rel_err"].get<double>(), 1e-4);
+  EXPECT_GT(j["median_ms"].get<double>(), 0.0);
+  EXPECT_GT(j["gflops"].get<double>(), 0.0);
+  EXPECT_GT(j["compile_ms"].get<double>(), 0.0);
+}
+
+TEST(Cli, BenchHumanOutputHasFigures) {
+  const Result r = run_kiln(std::string("bench ") + kSmall + " --repeat 3");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* word : {"GFLOP/s", "median", "compile"}) {
+    EXPECT_NE(r.output.find(word), std::string::npos) << word << " in " << r.output;
+  }
+}
+
+TEST(Cli, ShowEveryStage) {
+  const std::vector<std::pair<std::string, std::string>> stages = {
+      {"def", "sum"}, {"lowered", "for"}, {"llvm", "define"}, {"asm", "ret"}, {"trace", "steps"}};
+  for (const auto& [stage, needle] : stages) {
+    SCOPED_TRACE(stage);
+    const Result r = run_kiln(std::string("show ") + kSmall + " --stage " + stage);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find(needle), std::string::npos) << r.output;
+  }
+  for (const std::string& pass : kiln::lowering_pass_names()) {
+    SCOPED_TRACE(pass);
+    const Result r = run_kiln(std::string("show ") + kSmall + " --stage '" + pass + "'");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find(pass), std::string::npos) << r.output;
+  }
+}
+
+TEST(Cli, TraceFromShowReplaysInBench) {
+  const Result trace = run_kiln(std::string("show ") + kSmall + " --stage trace");
+  ASSERT_EQ(trace.exit_code, 0) << trace.output;
+  TempFile file("trace.json", trace.output);
+  const Result r =
+      run_kiln(std::string("bench ") + kSmall + " --repeat 3 --json --schedule " + file.path());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["schedule_source"], file.path());
+  EXPECT_EQ(j["verified"], true);
+}
+
+TEST(Cli, OpsListsMatmulWithDefaults) {
+  const Result text = run_kiln("ops");
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("matmul"), std::string::npos) << text.output;
+  const Result r = run_kiln("ops --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output);
+  bool found = false;
+  for (const auto& op : j["ops"]) {
+    if (op["name"] != "matmul") continue;
+    found = true;
+    ASSERT_EQ(op["params"].size(), 3u);
+    EXPECT_EQ(op["params"][0]["name"], "M");
+    EXPECT_EQ(op["params"][0]["default"], 1024);
+  }
+  EXPECT_TRUE(found) << r.output;
+}
+
+TEST(Cli, Version) {
+  const Result r = run_kiln("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("kiln"), std::string::npos) << r.output;
+}
+
+TEST(Cli, UnknownOpIsRefused) {
+  expect_refused("bench matmull --shape M=8", "unknown op 'matmull'");
+}
+
+TEST(Cli, BadShapesAreRefused) {
+  expect_refused("bench matmul --shape M=-3,N=4,K=4", "parameter M");
+  expect_refused("bench matmul --shape M=0", "parameter M");
+  expect_refused("bench matmul --shape M=abc,N=4,K=4", "'abc' is not an integer");
+  expect_refused("bench matmul --shape M8,N=4,K=4", "has no '='");
+  expect_refused("bench matmul --shape Q=4", "unknown parameter 'Q'");
+  expect_refused("show matmul --shape M=4,M=5", "twice");
+}
+
+TEST(Cli, BadScheduleFilesAreRefused) {
+  expect_refused(std::string("bench ") + kSmall + " --schedule /nonexistent/sched.json",
+                 "/nonexistent/sched.json");
+  TempFile malformed("malformed.json", "{\"kiln_trace\": 1, \"steps\": [ {\"primitive\": ");
+  expect_refused(std::string("bench ") + kSmall + " --schedule " + malformed.path(), "kiln: ");
+}
+
+TEST(Cli, InvalidScheduleIsRefused) {
+  // Vectorizing the reduction loop would race on C: the schedule refuses it.
+  TempFile invalid("invalid.json",
+                   R"({"kiln_trace": 1, "op": "matmul",
+                       "steps": [{"primitive": "vectorize", "loop": "C.k"}]})");
+  expect_refused(std::string("bench ") + kSmall + " --schedule " + invalid.path(), "C.k");
+  // A loop that does not exist.
+  TempFile unknown("unknown.json",
+                   R"({"kiln_trace": 1, "op": "matmul",
+                       "steps": [{"primitive": "split", "loop": "C.z", "factor": 4}]})");
+  expect_refused(std::string("show ") + kSmall + " --schedule " + unknown.path(), "C.z");
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  const Result r = run_kiln("bench");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  const Result stage = run_kiln(std::string("show ") + kSmall + " --stage nonsense");
+  EXPECT_EQ(stage.exit_code, 1) << stage.output;
+  EXPECT_NE(stage.output.find("valid stages"), std::string::npos) << stage.output;
+}
+
+}  // namespace

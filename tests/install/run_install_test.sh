@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs a built kiln into a temporary prefix, then configures, builds and
+# runs an outside project that finds it with find_package(kiln) and links
+# kiln::kiln. Also checks that the kiln command was installed and runs.
+# Usage: run_install_test.sh <kiln build dir> <work dir>
+set -euo pipefail
+build="$1"
+work="$2"
+here="$(cd "$(dirname "$0")" && pwd)"
+rm -rf "$work"
+mkdir -p "$work"
+cmake --install "$build" --prefix "$work/prefix" >"$work/install.log"
+"$work/prefix/bin/kiln" --version
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+cmake -S "$here/project" -B "$work/build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$work/prefix" >"$work/configure.log" || { cat "$work/configure.log"; exit 1; }
+cmake --build "$work/build" >"$work/build.log" || { cat "$work/build.log"; exit 1; }
+"$work/build/consumer"
+rm -rf "$work"

@@ -1,0 +1,116 @@
+// The runtime thread pool on its own: every index runs once, errors come
+// back, nested loops run serially, concurrent callers, thread counts.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "runtime/thread_pool.h"
+
+namespace kiln {
+namespace {
+
+struct Counts {
+  std::vector<std::atomic<int>> hits;
+  explicit Counts(int64_t n) : hits(n) {}
+};
+
+int count_body(int64_t i, void* closure) {
+  static_cast<Counts*>(closure)->hits[i].fetch_add(1);
+  return 0;
+}
+
+class ThreadCount {
+ public:
+  ThreadCount() : saved_(num_threads()) {}
+  ~ThreadCount() { set_num_threads(saved_); }
+
+ private:
+  int saved_;
+};
+
+TEST(ThreadPool, EveryIndexOnceForManyThreadCounts) {
+  ThreadCount restore;
+  for (int threads : {1, 2, 3, 5}) {
+    set_num_threads(threads);
+    for (int64_t n : {0, 1, 2, 7, 1000}) {
+      Counts c(n);
+      EXPECT_EQ(kiln_parallel_for(n, count_body, &c), 0);
+      for (int64_t i = 0; i < n; i++) {
+        EXPECT_EQ(c.hits[i].load(), 1) << "index " << i << " of " << n << " with " << threads << " threads";
+      }
+    }
+  }
+}
+
+TEST(ThreadPool, ReturnsTheFailure) {
+  ThreadCount restore;
+  set_num_threads(2);
+  auto fail_at_17 = [](int64_t i, void*) { return i == 17 ? 5 : 0; };
+  EXPECT_EQ(kiln_parallel_for(100, fail_at_17, nullptr), 5);
+  set_num_threads(1);
+  EXPECT_EQ(kiln_parallel_for(100, fail_at_17, nullptr), 5);
+}
+
+TEST(ThreadPool, NestedLoopsRunSerially) {
+  ThreadCount restore;
+  set_num_threads(2);
+  Counts c(40 * 30);
+  auto outer = [](int64_t i, void* closure) {
+    struct Inner {
+      Counts* c;
+      int64_t row;
+    } inner{static_cast<Counts*>(closure), i};
+    return kiln_parallel_for(
+        30,
+        [](int64_t j, void* p) {
+          auto* in = static_cast<Inner*>(p);
+          in->c->hits[in->row * 30 + j].fetch_add(1);
+          return 0;
+        },
+        &inner);
+  };
+  EXPECT_EQ(kiln_parallel_for(40, outer, &c), 0);
+  for (auto& h : c.hits) EXPECT_EQ(h.load(), 1);
+}
+
+TEST(ThreadPool, ConcurrentCallersAndThreadCounts) {
+  ThreadCount restore;
+  set_num_threads(3);
+  std::vector<std::thread> callers;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 3; t++) {
+    callers.emplace_back([&] {
+      for (int rep = 0; rep < 20; rep++) {
+        Counts c(257);
+        if (kiln_parallel_for(257, count_body, &c) != 0) failures++;
+        for (auto& h : c.hits) {
+          if (h.load() != 1) failures++;
+        }
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  set_num_threads(0);
+  EXPECT_EQ(num_threads(), 1);
+  set_num_threads(-4);
+  EXPECT_EQ(num_threads(), 1);
+  set_num_threads(2);
+  EXPECT_EQ(num_threads(), 2);
+}
+
+TEST(ThreadPool, MallocIsAlignedAndFreeable) {
+  for (int64_t bytes : {0, 1, 63, 64, 65, 100000}) {
+    void* p = kiln_malloc(bytes);
+    ASSERT_NE(p, nullptr) << bytes;
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u) << bytes;
+    kiln_free(p);
+  }
+  EXPECT_EQ(kiln_malloc(-1), nullptr);
+}
+
+}  // namespace
+}  // namespace kiln
