@@ -166,19 +166,39 @@ void check_attachments(const TraceStep& step, const ComputeDef& def,
              {"after this step, " + stage_listing(stages, st.name)});
     }
     std::set<std::string> readers = effective_consumers(def, stages, st.name);
-    if (readers != std::set<std::string>{st.attach_stage}) {
-      std::vector<std::string> others;
-      for (const std::string& r : readers) {
-        if (r != st.attach_stage) others.push_back(r);
-      }
+    std::vector<std::string> outside;
+    for (const std::string& r : readers) {
+      if (!runs_inside(stages, r, st.attach_stage, st.attach_loop)) outside.push_back(r);
+    }
+    if (!readers.count(st.attach_stage) || !outside.empty()) {
       std::string who = readers.count(st.attach_stage)
-                            ? str(st.attach_stage, " and ", join(others))
-                            : str(join(others), ", not ", st.attach_stage);
+                            ? str(join(outside), ", outside ", st.attach_loop)
+                            : str(join(std::vector<std::string>(readers.begin(), readers.end())),
+                                  ", not ", st.attach_stage);
       refuse(step, str("this would leave stage '", st.name, "' computed at ", st.attach_loop,
                        " while it is read by ", who, "; compute ", st.name, " at root first"),
              {"after this step, " + stage_listing(stages, st.name)});
     }
   }
+}
+
+bool runs_inside(const std::vector<StageSchedule>& stages, const std::string& reader,
+                 const std::string& target, const std::string& loop) {
+  if (reader == target) return true;
+  int t = find_stage(stages, target);
+  if (t < 0) return false;
+  const std::vector<std::string>& leaves = stages[t].leaf_loops;
+  auto loop_at = std::find(leaves.begin(), leaves.end(), loop);
+  if (loop_at == leaves.end()) return false;
+  // Walk up reader's attachments until one lands in target.
+  for (int x = find_stage(stages, reader); x >= 0 && stages[x].attach == AttachKind::At;
+       x = find_stage(stages, stages[x].attach_stage)) {
+    if (stages[x].attach_stage == target) {
+      auto at = std::find(leaves.begin(), leaves.end(), stages[x].attach_loop);
+      return at != leaves.end() && at >= loop_at;
+    }
+  }
+  return false;
 }
 
 }  // namespace schedule_detail

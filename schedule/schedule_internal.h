@@ -50,6 +50,12 @@ std::set<std::string> effective_consumers(const ComputeDef& def,
                                           const std::vector<StageSchedule>& stages,
                                           const std::string& stage);
 
+/// Whether stage `reader` runs inside loop `loop` of stage `target`: it is
+/// target itself, or it is computed (following its chain of compute_at
+/// attachments) at `loop` or at a loop nested inside it.
+bool runs_inside(const std::vector<StageSchedule>& stages, const std::string& reader,
+                 const std::string& target, const std::string& loop);
+
 /// Refuses `step` when, in the schedule state given by def and stages, a
 /// stage computed at a loop of stage T would be read by a stage other than
 /// T, or T no longer has that loop. Primitives call it on the state they

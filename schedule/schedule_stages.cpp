@@ -72,14 +72,18 @@ void Schedule::compute_at(const std::string& stage, const std::string& loop) {
                      " at a loop of a stage that reads it"),
            {loop_listing(target, loop), stage_listing(stages_, stage)});
   }
-  if (readers.size() > 1) {
-    std::vector<std::string> others;
-    for (const std::string& r : reader_list) {
-      if (r != target.name) others.push_back(r);
-    }
-    refuse(step, str("'", stage, "' is also read by ", join(others), ", besides ", target.name,
-                     "; computed inside ", loop, " it would cover only what ", target.name,
-                     " needs. Compute ", stage, " at root or inline it"),
+  // Every other reader must run inside `loop` too (computed there or
+  // deeper), so the region computed per iteration covers all their reads.
+  std::vector<std::string> outside;
+  for (const std::string& r : reader_list) {
+    if (!runs_inside(stages_, r, target.name, loop)) outside.push_back(r);
+  }
+  if (!outside.empty()) {
+    refuse(step, str("'", stage, "' is also read by ", join(outside), ", which ",
+                     outside.size() == 1 ? "is" : "are", " not computed inside ", loop,
+                     "; computed there it would cover only what ", target.name,
+                     " needs. Compute ", join(outside), " at ", loop,
+                     " first, or compute ", stage, " at root or inline it"),
            {stage_listing(stages_, stage)});
   }
 

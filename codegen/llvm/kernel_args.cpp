@@ -64,6 +64,17 @@ int64_t eval_shape(const Expr& e, const std::map<std::string, SizeSource>& sizes
     if (p.second == 0) user_error << "shape " << shape_expr_str(e) << " of kernel '" << kernel << "' divides by zero";
     return p.first - floor_div(p.first, p.second) * p.second;
   }
+  // Sizes written with 32-bit integers (`W - 2` with an int literal) carry
+  // a widening cast to the index type.
+  if (const Cast* op = e.as<Cast>()) {
+    if (op->type.is_int() || op->type.is_uint()) {
+      int64_t v = eval_shape(op->value, sizes, kernel);
+      if (op->type.bits >= 64) return v;
+      int shift = 64 - op->type.bits;
+      return op->type.is_int() ? static_cast<int64_t>(static_cast<uint64_t>(v) << shift) >> shift
+                               : static_cast<int64_t>(static_cast<uint64_t>(v) << shift >> shift);
+    }
+  }
   internal_error << "shape expression " << ir_kind_name(e->kind) << " of kernel " << kernel
                  << " cannot be evaluated";
   return 0;
@@ -89,6 +100,7 @@ std::string shape_expr_str(const Expr& e) {
   if (const Mod* op = e.as<Mod>()) return binary_str(op->a, "%", op->b);
   if (const Min* op = e.as<Min>()) return "min(" + shape_expr_str(op->a) + ", " + shape_expr_str(op->b) + ")";
   if (const Max* op = e.as<Max>()) return "max(" + shape_expr_str(op->a) + ", " + shape_expr_str(op->b) + ")";
+  if (const Cast* op = e.as<Cast>()) return shape_expr_str(op->value);
   return std::string("<") + ir_kind_name(e->kind) + ">";
 }
 

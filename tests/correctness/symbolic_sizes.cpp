@@ -23,7 +23,10 @@ TEST(SymbolicSizes, TiledMatmulOneKernelManySizes) {
     std::string li = l.leaf_loops[0], lj = l.leaf_loops[1], lk = l.leaf_loops[2];
     auto [ko, ki] = sch.split(lk, 8);
     sch.reorder({ko, ki, li, lj});
-    sch.vectorize(lj);
+    // The local tile's extent is known only after bounds inference, and
+    // vectorize needs a constant extent when it is applied: split first.
+    auto [ljo, lji] = sch.split(lj, 16);
+    sch.vectorize(lji);
     auto kernel = compile_jit(lower(sch));
     for (int s = 0; s < 4; ++s) {
       // N and K take the other sizes, so each run mixes them.

@@ -46,8 +46,25 @@ TEST(ScheduleErrorComputeAt, ReadThroughAnInlinedStageIsFine) {
 TEST(ScheduleErrorComputeAt, StageHasOtherReaders) {
   Schedule sch(two_readers_def());
   expect_refused(sch, "compute_at", [](Schedule& s) { s.compute_at("B", "C.i"); },
-                 "'B' is also read by D, besides C; computed inside C.i it would cover only what "
-                 "C needs. Compute B at root or inline it");
+                 "'B' is also read by D, which is not computed inside C.i; computed there it "
+                 "would cover only what C needs. Compute D at C.i first, or compute B at root or "
+                 "inline it");
+}
+
+// B's readers are C and E; E is computed inside C.j, so B at C.i (which
+// encloses C.j) covers both. Moving E back to root would leave B short.
+TEST(ScheduleErrorComputeAt, OtherReaderComputedInsideTheLoopIsFine) {
+  Tensor A = placeholder({8, 6}, f32(), "A");
+  Tensor B = compute({8, 6}, [&](Expr i, Expr j) { return A(i, j) * 2.0f; }, "B", {"i", "j"});
+  Tensor E = compute({8, 6}, [&](Expr i, Expr j) { return B(i, j) - 1.0f; }, "E", {"i", "j"});
+  Tensor C = compute({8, 6}, [&](Expr i, Expr j) { return B(i, j) + E(i, j); }, "C", {"i", "j"});
+  Schedule sch(ComputeDef("inner_reader", {A}, {C}));
+  sch.compute_at("E", "C.j");
+  sch.compute_at("B", "C.i");
+  EXPECT_EQ(sch.stage("B").attach_loop, "C.i");
+  expect_refused(sch, "compute_root", [](Schedule& s) { s.compute_root("E"); },
+                 "this would leave stage 'B' computed at C.i while it is read by E, outside C.i; "
+                 "compute B at root first");
 }
 
 TEST(ScheduleErrorComputeAt, Cycle) {
