@@ -40,8 +40,14 @@ Problem& problem(int64_t n) {
     p->reference = kiln::Buffer(kiln::f32(), {n, n});
     p->a.fill_random(1);
     p->b.fill_random(2);
+    // One OpenBLAS thread for the reference: its worker threads spin for a
+    // while after each call and would steal the cores from whichever
+    // library is timed next.
+    const int threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, p->a.data_as<float>(), n,
                 p->b.data_as<float>(), n, 0.0f, p->reference.data_as<float>(), n);
+    openblas_set_num_threads(threads);
   }
   return *p;
 }

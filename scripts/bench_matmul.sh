@@ -10,7 +10,10 @@ reps="${1:-5}"
 
 export KILN_NUM_THREADS=2
 export OMP_NUM_THREADS=2           # oneDNN (OpenMP build)
-export OMP_PROC_BIND=close OMP_PLACES=cores
+# No OMP_PROC_BIND/OMP_PLACES: with them libgomp pins the main thread to one
+# core at startup, and every thread created later (kiln's pool, OpenBLAS's)
+# inherits that one-core mask and runs at half speed.
+unset OMP_PROC_BIND OMP_PLACES
 export DNNL_VERBOSE=0
 export OPENBLAS_NUM_THREADS=2
 # Debian's OpenBLAS 0.3.21 takes Zen 5 for Haswell (AVX2, half the peak)
