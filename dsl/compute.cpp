@@ -470,4 +470,38 @@ Expr replace_tensor(const Expr& e, const OpRef& from, const OpRef& to) {
   return r.mutate(e);
 }
 
+bool size_from_extent(const Expr& dim, int64_t extent, std::string* var, int64_t* value) {
+  // 32-bit literals in shapes arrive as widening casts to the index type.
+  auto strip = [](Expr e) {
+    while (const Cast* c = e.as<Cast>()) e = c->value;
+    return e;
+  };
+  Expr e = strip(dim);
+  int64_t c = 0;
+  if (const Var* v = e.as<Var>()) {
+    *var = v->name;
+    *value = extent;
+    return true;
+  }
+  if (const Add* add = e.as<Add>()) {
+    Expr a = strip(add->a), b = strip(add->b);
+    if (a.as<IntImm>()) std::swap(a, b);
+    const Var* v = a.as<Var>();
+    if (v && as_const_int(b, &c)) {
+      *var = v->name;
+      *value = extent - c;
+      return true;
+    }
+  }
+  if (const Sub* sub = e.as<Sub>()) {
+    const Var* v = strip(sub->a).as<Var>();
+    if (v && as_const_int(strip(sub->b), &c)) {
+      *var = v->name;
+      *value = extent + c;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace kiln

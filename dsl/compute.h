@@ -128,6 +128,12 @@ class ComputeDef {
   std::vector<OpRef> stages_;
 };
 
+/// When a dimension's extent is a size var plus or minus a constant (`H`,
+/// `H + 2`, `W - 1`), sets *var to the var's name and *value to the value
+/// that gives `extent`, and returns true. This is how kernels and the
+/// interpreter learn sizes from the buffers they are given.
+bool size_from_extent(const Expr& dim, int64_t extent, std::string* var, int64_t* value);
+
 /// Replaces every read of `from` with a read of `to` (same indices) inside
 /// an expression.
 Expr replace_tensor(const Expr& e, const OpRef& from, const OpRef& to);

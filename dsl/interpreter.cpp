@@ -98,16 +98,21 @@ std::map<std::string, int64_t> bind_sizes(const ComputeDef& def, const std::vect
   for (size_t a = 0; a < inputs.size(); ++a) {
     const Tensor& t = def.inputs()[a];
     for (int d = 0; d < t.ndim(); ++d) {
-      const Var* v = t.shape()[d].as<Var>();
-      if (!v) continue;
+      std::string name;
+      int64_t value = 0;
+      if (!size_from_extent(t.shape()[d], inputs[a].dim(d), &name, &value)) continue;
       std::string here = "input '" + t.name() + "' dimension " + std::to_string(d);
-      int64_t value = inputs[a].dim(d);
-      auto [it, inserted] = sizes.emplace(v->name, value);
+      if (value < 0) {
+        user_error << "size var '" << name << "' would be " << value << " from " << here << " ("
+                   << inputs[a].dim(d) << " = " << to_string(t.shape()[d])
+                   << "); sizes cannot be negative";
+      }
+      auto [it, inserted] = sizes.emplace(name, value);
       if (inserted) {
-        source[v->name] = here;
+        source[name] = here;
       } else if (it->second != value) {
-        user_error << "size var '" << v->name << "' is " << it->second << " from "
-                   << source[v->name] << " but " << value << " from " << here
+        user_error << "size var '" << name << "' is " << it->second << " from "
+                   << source[name] << " but " << value << " from " << here
                    << "; the inputs' shapes disagree";
       }
     }
@@ -115,8 +120,8 @@ std::map<std::string, int64_t> bind_sizes(const ComputeDef& def, const std::vect
   for (const std::string& name : def.size_vars()) {
     if (sizes.count(name)) continue;
     user_error << "size var '" << name << "' of '" << def.name()
-               << "' cannot be derived from the inputs: no input dimension is exactly '" << name
-               << "'; make it the extent of an input dimension or use a constant";
+               << "' cannot be derived from the inputs: no input dimension is '" << name << "' or '"
+               << name << " + c'; make it the extent of an input dimension or use a constant";
   }
   // Dimensions given by constants or arithmetic of size vars must match too.
   for (size_t a = 0; a < inputs.size(); ++a) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "dsl/compute.h"
 #include "dsl/error.h"
 
 namespace kiln {
@@ -139,14 +140,22 @@ std::vector<int64_t> check_kernel_args(const LoweredFunc& f, const std::vector<B
     }
   }
 
-  // Size vars come from the first dimension that is exactly the var.
+  // Size vars come from the first dimension that is the var plus or minus
+  // a constant; every other dimension is then checked against them.
   std::map<std::string, SizeSource> sizes;
   for (size_t i = 0; i < args.size(); i++) {
     for (size_t d = 0; d < f.args[i].shape.size(); d++) {
-      const Var* v = f.args[i].shape[d].as<Var>();
-      if (v && !sizes.count(v->name)) {
-        sizes[v->name] = SizeSource{args[i].dim(static_cast<int>(d)),
-                                    "argument '" + f.args[i].name + "' dim " + std::to_string(d)};
+      std::string name;
+      int64_t value = 0;
+      if (size_from_extent(f.args[i].shape[d], args[i].dim(static_cast<int>(d)), &name, &value) &&
+          !sizes.count(name)) {
+        if (value < 0) {
+          user_error << "argument '" << f.args[i].name << "' of " << f.name << ": dim " << d
+                     << " is " << args[i].dim(static_cast<int>(d)) << ", which makes " << name
+                     << " = " << value << " (dim is " << shape_expr_str(f.args[i].shape[d])
+                     << "); sizes cannot be negative";
+        }
+        sizes[name] = SizeSource{value, "argument '" + f.args[i].name + "' dim " + std::to_string(d)};
       }
     }
   }
@@ -189,8 +198,8 @@ std::vector<int64_t> check_kernel_args(const LoweredFunc& f, const std::vector<B
     auto it = sizes.find(s);
     if (it == sizes.end()) {
       user_error << "kernel '" << f.name << "' needs size '" << s
-                 << "', but no argument has a dimension that is exactly '" << s
-                 << "'; give one input that dimension";
+                 << "', but no argument has a dimension that is '" << s << "' or '" << s
+                 << " + c'; give one input that dimension";
     }
     values.push_back(it->second.value);
   }

@@ -83,5 +83,44 @@ TEST(SymbolicSizes, ComputeAtWithSymbolicImage) {
   }
 }
 
+TEST(SymbolicSizes, SizesFromBorderedInputs) {
+  // Halide's "valid" blur: the input carries a border, so its shape is
+  // H + 2 by W + 2 and the sizes come from extents that are a var plus a
+  // constant, in the kernel and in the interpreter alike.
+  Expr H = size_var("H"), W = size_var("W");
+  Tensor in = placeholder({H + 2, W + 2}, f32(), "input");
+  Tensor bx = compute(
+      {H + 2, W}, [&](Expr y, Expr x) { return in(y, x) + in(y, x + 1) * 2.0f + in(y, x + 2); },
+      "blur_x", {"y", "x"});
+  Tensor by = compute(
+      {H, W}, [&](Expr y, Expr x) { return bx(y, x) - bx(y + 1, x) + bx(y + 2, x); }, "blur_y",
+      {"y", "x"});
+  ComputeDef def("bordered", {in}, {by});
+  Schedule sch(def);
+  auto [yo, yi] = sch.split("blur_y.y", 4);
+  sch.compute_at("blur_x", yo);
+  sch.vectorize(sch.split("blur_y.x", 16).second);
+  auto kernel = compile_jit(lower(sch));
+  for (int64_t h : kSizes) {
+    expect_kernel_matches(*kernel, def, {{"H", h}, {"W", h + 16}},
+                          "bordered blur " + std::to_string(h) + "x" + std::to_string(h + 16));
+  }
+  // A 1 x 1 input is too small for a border: H would be -1.
+  Buffer small(f32(), {1, 1}), out(f32(), {0, 0});
+  try {
+    kernel->run({small, out});
+    FAIL() << "a negative size was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("which makes H = -1"), std::string::npos) << e.what();
+  }
+  try {
+    interpret(def, {small});
+    FAIL() << "the interpreter accepted a negative size";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("size var 'H' would be -1"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace kiln
