@@ -54,18 +54,24 @@ int main(int argc, char** argv) {
       {"i", "j"});
   ComputeDef def("matmul", {A, B}, {C});
 
-  // How to compute it: a 6 x 64 register tile of C (24 AVX-512
-  // accumulators), k in chunks of 256, column panels in parallel.
+  // How to compute it. The sizes are symbolic, so LLVM cannot tell that
+  // two rows of C never overlap and would keep the accumulators in memory;
+  // a local 6 x 64 tile (cache_write) is a stack array it turns into 24
+  // AVX-512 registers. C's column panels run in parallel; each 6 x 64 tile
+  // of C computes its local tile over all of K, then copies it out.
   Schedule s(def);
-  auto [jo, ji] = s.split("C.j", 64);
-  auto [jio, jii] = s.split(ji, 16);
-  auto [io, ii] = s.split("C.i", 6);
-  auto [ko, ki] = s.split("C.k", 256);
-  s.reorder({jo, ko, io, ki, ii, jio, jii});
-  s.vectorize(jii);
-  s.unroll(ii);
-  s.unroll(jio);
-  s.parallel(jo);
+  const std::string local = s.cache_write("C");
+  std::vector<std::string> tile = s.tile("C.i", "C.j", 6, 64);  // io, jo, ii, ji
+  s.reorder({tile[1], tile[0], tile[2], tile[3]});                 // jo, io, ii, ji
+  s.parallel(tile[1]);
+  s.vectorize(s.split(tile[3], 16).second);
+  s.compute_at(local, tile[0]);
+  const std::vector<std::string> l = s.stage(local).leaf_loops;   // i, j, k
+  auto [ljo, lji] = s.split(l[1], 16);
+  s.reorder({l[2], l[0], ljo, lji});                              // k, i, j.o, j.i
+  s.unroll(l[0]);
+  s.unroll(ljo);
+  s.vectorize(lji);
 
   double t0 = now_ms();
   std::shared_ptr<const CompiledKernel> kernel = compile_jit(lower(s));

@@ -14,6 +14,7 @@
 #include "dsl/error.h"
 #include "dsl/interval.h"
 #include "dsl/ir_operators.h"
+#include "dsl/ir_printer.h"
 #include "dsl/ir_visitor.h"
 #include "dsl/simplify.h"
 #include "dsl/substitute.h"
@@ -174,6 +175,29 @@ std::vector<LoopGuard> split_tail_guards(const StageSchedule& st,
   return guards;
 }
 
+/// A vectorized or unrolled loop of an attached stage may be marked before
+/// its extent is known (schedule time); here, after bounds inference, it
+/// must be a constant within the limits.
+void check_marked_extent(const StageSchedule& st, const std::string& loop, const Expr& extent) {
+  const ForKind kind = st.kind_of(loop);
+  if (kind != ForKind::Vectorized && kind != ForKind::Unrolled) return;
+  const bool vector = kind == ForKind::Vectorized;
+  const char* verb = vector ? "vectorize" : "unroll";
+  const int64_t limit = vector ? kMaxVectorLanes : kMaxUnroll;
+  int64_t n = 0;
+  if (!as_const_int(simplify(extent), &n)) {
+    user_error << verb << "(" << loop << "): after bounds inference the loop runs "
+               << to_string(simplify(extent)) << " iterations, not a constant number, because "
+               << st.name << " is computed over a region that varies; split " << loop
+               << " by a constant factor and " << verb << " the inner loop";
+  }
+  if (n > limit) {
+    user_error << verb << "(" << loop << "): after bounds inference the loop runs " << n
+               << " iterations, more than the " << limit << " allowed; split it by a smaller "
+               << "factor and " << verb << " the inner loop";
+  }
+}
+
 /// Whether stage x is computed inside loop number `loop` of stage t (in
 /// leaf order), following x's chain of compute_at attachments.
 bool computed_inside(const StageSchedule* x, const StageSchedule& t, size_t loop,
@@ -309,6 +333,7 @@ StageLoops plan_stage(const StageSchedule& st, std::vector<Range> region, Inline
   out.reduction_depth = static_cast<int>(st.leaf_loops.size());
   for (size_t l = 0; l < st.leaf_loops.size(); ++l) {
     const std::string& leaf = st.leaf_loops[l];
+    check_marked_extent(st, leaf, extent.at(leaf));
     out.leaf_extents.push_back(extent.at(leaf));
     loops[leaf] = Interval{make_index(0), simplify(extent.at(leaf) - 1)};
     if (st.loop_axis_kind.at(leaf) == AxisKind::Reduce)

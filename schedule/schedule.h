@@ -90,6 +90,11 @@ struct StageSchedule {
 /// the loop is not one of st's.
 bool constant_loop_extent(const StageSchedule& st, const std::string& loop, int64_t* extent);
 
+/// Most lanes a vectorized loop may have: wider vectors only spill registers.
+constexpr int64_t kMaxVectorLanes = 64;
+/// Most iterations a fully unrolled loop may have before code size explodes.
+constexpr int64_t kMaxUnroll = 256;
+
 class Schedule {
  public:
   /// A schedule with every stage at root, loops in definition order.

@@ -14,10 +14,6 @@ using namespace schedule_detail;
 
 namespace {
 
-/// Most lanes a vectorized loop may have: wider vectors only spill registers.
-constexpr int64_t kMaxVectorLanes = 64;
-/// Most iterations a fully unrolled loop may have before code size explodes.
-constexpr int64_t kMaxUnroll = 256;
 
 /// Refuses to split or fuse `loop` when that would drop something attached
 /// to it: a stage computed at it, or a loop kind. `verb` is "split" or
@@ -103,14 +99,19 @@ size_t leaf_position(const StageSchedule& st, const std::string& loop) {
   return std::find(st.leaf_loops.begin(), st.leaf_loops.end(), loop) - st.leaf_loops.begin();
 }
 
-/// The constant extent of a loop about to be vectorized or unrolled;
-/// refuses when it is not known at compile time.
+/// The constant extent of a loop about to be vectorized or unrolled, or 0
+/// when only bounds inference will know it: the loops of a stage computed
+/// at a consumer's loop span the region the consumer's tile needs, often a
+/// constant (a 6 x 64 tile of C needs a 6 x 64 tile of C_local). Lowering
+/// checks those. Refuses when the extent can never be constant.
 int64_t require_constant_extent(const TraceStep& step, const StageSchedule& st,
                                 const std::string& loop, const std::string& verb) {
   int64_t extent = 0;
   if (constant_loop_extent(st, loop, &extent)) return extent;
+  if (st.attach == AttachKind::At) return 0;
   refuse(step, str("'", loop, "' has no constant extent, so it cannot be ", verb,
-                   "; split it by a constant factor first and mark the inner loop"),
+                   "; split it by a constant factor first and mark the inner loop, or compute ",
+                   st.name, " at a loop of a consumer whose tile fixes its extent"),
          {loop_listing(st, loop)});
 }
 

@@ -122,5 +122,50 @@ TEST(SymbolicSizes, SizesFromBorderedInputs) {
   }
 }
 
+TEST(SymbolicSizes, RegisterTileOfAnAttachedStageIsVectorizedAndUnrolled) {
+  // The local tile's loops have no constant extent when they are marked;
+  // bounds inference finds the 4 x 16 tile C's loops need, and lowering
+  // checks it. The kernel serves every size.
+  ComputeDef def = check::matmul(size_var("M"), size_var("N"), size_var("K"));
+  Schedule sch(def);
+  std::string local = sch.cache_write("C");
+  std::vector<std::string> tiles = sch.tile("C.i", "C.j", 4, 16);
+  sch.vectorize(tiles[3]);
+  sch.compute_at(local, tiles[1]);
+  const std::vector<std::string> l = sch.stage(local).leaf_loops;  // i, j, k
+  sch.reorder({l[2], l[0], l[1]});
+  sch.unroll(l[0]);
+  sch.vectorize(l[1]);
+  LoweredFunc f = lower(sch);
+  std::string text = to_string(f.body);
+  EXPECT_NE(text.find("ramp("), std::string::npos) << text;
+  EXPECT_EQ(text.find("vectorized"), std::string::npos) << text;
+  auto kernel = compile_jit(f);
+  for (int s = 0; s < 4; ++s) {
+    int64_t m = kSizes[s], n = kSizes[(s + 1) % 4], k = kSizes[(s + 2) % 4];
+    expect_kernel_matches(*kernel, def, {{"M", m}, {"N", n}, {"K", k}},
+                          "local tile M=" + std::to_string(m) + " N=" + std::to_string(n));
+  }
+}
+
+TEST(SymbolicSizes, MarkedLoopThatStaysSymbolicIsRefusedAtLowering) {
+  // Computed per row of C, the local stage spans all N columns: no constant
+  // extent to vectorize, which only bounds inference can tell.
+  ComputeDef def = check::matmul(size_var("M"), size_var("N"), size_var("K"));
+  Schedule sch(def);
+  std::string local = sch.cache_write("C");
+  sch.compute_at(local, "C.i");
+  sch.vectorize(sch.stage(local).leaf_loops[1]);
+  try {
+    lower(sch);
+    FAIL() << "lowering accepted a vectorized loop of symbolic extent";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("vectorize(C_local.j): after bounds inference the loop "
+                                         "runs N iterations, not a constant number"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace kiln
