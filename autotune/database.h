@@ -1,0 +1,115 @@
+#pragma once
+/// \file
+/// The tuning database: every measurement the tuner makes, kept in SQLite
+/// (WAL, busy timeout, a schema version with migrations; the schema lives
+/// in tuning_db/). A workload is one op at concrete sizes, dtypes, target
+/// and hardware; its best record is a query. Two processes may write one
+/// database at once and lose nothing.
+///
+///   TuningDatabase db = TuningDatabase::open(default_database_path());
+///   Workload w = make_workload_key(op, def, sizes, options, target, threads);
+///   db.add_record(record);
+///   std::optional<TuningRecord> best = db.best(w.key);
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+/// The machine a measurement was taken on: CPU model and features (or GPU
+/// name, SM version and driver version), and the thread count.
+struct HardwareFingerprint {
+  std::string cpu_model;   ///< "AMD Ryzen 9 9950X" (from /proc/cpuinfo) or GPU name
+  std::string features;    ///< target feature string, e.g. "+avx512f,+fma,..."
+  int threads = 1;
+  std::string str() const; ///< one line, stable: the hashing input
+  static HardwareFingerprint host(int threads);
+};
+
+/// What was tuned: an op at concrete sizes and options, for a target, on a
+/// machine. `key` is a hex digest of the structural hash of the definition,
+/// the sizes, dtypes, target string and hardware fingerprint.
+struct WorkloadKey {
+  std::string key;          ///< 16+ hex digits
+  std::string op;           ///< "matmul"
+  std::string shape;        ///< "M=1024,N=1024,K=1024" (sorted by parameter order)
+  std::string options;      ///< "dtype=f32" (sorted), may be empty
+  std::string target;       ///< Target::str()
+  std::string hardware;     ///< HardwareFingerprint::str()
+};
+
+/// One measurement of one schedule of one workload.
+struct TuningRecord {
+  int64_t id = 0;                 ///< assigned by the database
+  std::string workload_key;
+  std::string trace_json;         ///< Trace::to_json of the schedule
+  /// "ok", "invalid" (wrong result), "compile_error", "crash", "timeout",
+  /// "rejected" (illegal trace, not compiled).
+  std::string status = "ok";
+  std::string error;              ///< why, when status != "ok"
+  double median_ms = 0;           ///< when ok
+  double gflops = 0;              ///< when ok
+  double compile_ms = 0;
+  int64_t created_unix = 0;       ///< seconds since the epoch, set by add_record when 0
+  std::string kiln_version;       ///< set by add_record when empty
+};
+
+/// A workload and its best record (status ok, lowest median).
+struct WorkloadSummary {
+  WorkloadKey workload;
+  int64_t records = 0;
+  std::optional<TuningRecord> best;
+};
+
+class TuningDatabase {
+ public:
+  /// Opens (creating when absent) the database at path. Refuses, with a
+  /// kiln::UserError naming the file and what to do, and without modifying
+  /// it: a file that is not SQLite, a SQLite file that is not a kiln
+  /// database, a schema newer than this kiln understands. Older schemas
+  /// are migrated in a transaction.
+  static TuningDatabase open(const std::string& path);
+
+  TuningDatabase(TuningDatabase&&) noexcept;
+  TuningDatabase& operator=(TuningDatabase&&) noexcept;
+  ~TuningDatabase();
+
+  const std::string& path() const;
+  /// The schema version this kiln writes.
+  static int schema_version();
+
+  /// Inserts the workload when new (idempotent).
+  void add_workload(const WorkloadKey& w);
+  /// Appends a record (its workload must exist); returns its id.
+  int64_t add_record(const TuningRecord& r);
+  /// Every record of a workload, oldest first.
+  std::vector<TuningRecord> records(const std::string& workload_key) const;
+  /// The best ok record of a workload.
+  std::optional<TuningRecord> best(const std::string& workload_key) const;
+  std::optional<WorkloadKey> workload(const std::string& workload_key) const;
+  /// Every workload with its record count and best.
+  std::vector<WorkloadSummary> list() const;
+  /// Deletes records that are not ok, and (when older_than_unix > 0) ok
+  /// records older than that which are not their workload's best. Returns
+  /// the number deleted.
+  int64_t prune(bool invalid, int64_t older_than_unix);
+  /// JSON Lines: one line per workload ({"workload": {...}}) followed by
+  /// its records ({"record": {...}}). import_jsonl skips records already
+  /// present (same workload, trace and created time); returns records added.
+  void export_jsonl(std::ostream& out) const;
+  int64_t import_jsonl(std::istream& in);
+
+ private:
+  struct Impl;
+  explicit TuningDatabase(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// --db when given, else $KILN_DB, else $XDG_CACHE_HOME/kiln/tuning.db
+/// (~/.cache/kiln/tuning.db).
+std::string default_database_path(const std::string& flag = "");
+
+}  // namespace kiln
