@@ -199,6 +199,10 @@ void* kiln_malloc(int64_t bytes) {
 
 void kiln_free(void* p) { std::free(p); }
 
+void kiln_set_num_threads(int n) { g_requested_threads.store(n < 1 ? 1 : n); }
+
+int kiln_num_threads(void) { return requested_threads(); }
+
 }  // extern "C"
 
 namespace kiln {

@@ -15,6 +15,9 @@ int kiln_parallel_for(int64_t n, kiln_parallel_body body, void* closure);
 /// 64-byte aligned allocation for intermediate buffers (null on failure).
 void* kiln_malloc(int64_t bytes);
 void kiln_free(void* p);
+/// kiln::set_num_threads and kiln::num_threads for C callers (packages).
+void kiln_set_num_threads(int n);
+int kiln_num_threads(void);
 }
 
 namespace kiln {
