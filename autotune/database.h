@@ -12,6 +12,7 @@
 ///   std::optional<TuningRecord> best = db.best(w.key);
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "autotune/timing.h"
 #include "cli/common.h"
 
 namespace kiln::cli {
@@ -19,38 +20,6 @@ struct BenchArgs {
   int repeat = 0;
   bool json = false;
 };
-
-// Without --repeat: 10 runs, fewer when they would take more than this
-// budget, but never fewer than 3, so a median always means something.
-constexpr int kDefaultRepeats = 10;
-constexpr int kMinRepeats = 3;
-constexpr double kTimeBudgetMs = 2000;
-
-struct Timing {
-  double median_ms = 0, min_ms = 0;
-  int repeats = 0;
-};
-
-Timing time_kernel(const CompiledKernel& kernel, const std::vector<Buffer>& args, int repeat) {
-  kernel.run(args);  // warm-up: caches, page faults, thread pool start
-  std::vector<double> times;
-  const double start = now_ms();
-  const int wanted = repeat > 0 ? repeat : kDefaultRepeats;
-  while (static_cast<int>(times.size()) < wanted) {
-    const double t0 = now_ms();
-    kernel.run(args);
-    times.push_back(now_ms() - t0);
-    const bool over_budget = now_ms() - start > kTimeBudgetMs;
-    if (repeat == 0 && over_budget && static_cast<int>(times.size()) >= kMinRepeats) break;
-  }
-  std::sort(times.begin(), times.end());
-  Timing t;
-  t.repeats = static_cast<int>(times.size());
-  const size_t n = times.size();
-  t.median_ms = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
-  t.min_ms = times.front();
-  return t;
-}
 
 int run_bench(const BenchArgs& a) {
   if (a.threads > 0) set_num_threads(a.threads);
