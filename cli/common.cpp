@@ -99,7 +99,10 @@ Workload make_workload(const std::string& op_name, const std::string& shape,
 }
 
 Schedule load_schedule(const Workload& w, const Target& target, const std::string& source) {
-  if (source.empty() || source == "default") return w.op->default_schedule(w.def, target);
+  if (source.empty() || source == "default") {
+    if (target.kind == Target::Kind::CUDA) return w.op->default_gpu_schedule(w.def, target);
+    return w.op->default_schedule(w.def, target);
+  }
   if (!std::ifstream(source).good()) {
     user_error << "schedule file '" << source << "' cannot be read; --schedule takes 'default' "
                << "or a trace JSON file such as the one `kiln show " << w.op->name()
