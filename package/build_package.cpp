@@ -1,0 +1,123 @@
+// The package build, step by step. Kernels are compiled from their traces
+// (replayed on their definitions), so what manifest.json records is exactly
+// what was compiled.
+#include "package/build_package.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "codegen/llvm/jit.h"
+#include "dsl/error.h"
+#include "package/c_api.h"
+#include "package/dlpack_header.h"
+#include "package/link.h"
+#include "package/manifest.h"
+#include "package/python_loader.h"
+#include "package/select_schedules.h"
+#include "package/torch_extension.h"
+#include "schedule/lower.h"
+#include "schedule/schedule.h"
+
+namespace kiln {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) user_error << "cannot write '" << path.string() << "'; check the --out directory";
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Target package_target(const PackageSpec& spec, const PackageOptions& opt) {
+  const std::string text = opt.target.empty() ? spec.target : opt.target;
+  const Target parsed = Target::parse(text);
+  if (parsed.kind == Target::Kind::CUDA) {
+    user_error << "target '" << text << "': packages for CUDA are not supported yet (kiln's CUDA "
+               << "backend has no ahead-of-time path); use target \"llvm\"";
+  }
+  // "llvm" alone means this machine, with its CPU features.
+  return text == "llvm" || text == "host" ? Target::host() : parsed;
+}
+
+}  // namespace
+
+PackageResult build_package(const PackageSpec& spec, const PackageOptions& opt) {
+  if (opt.out_dir.empty()) user_error << "no output directory; give --out DIR";
+  auto progress = [&](const std::string& line) {
+    if (opt.progress) opt.progress(line);
+  };
+  PackageResult result;
+  const Target target = package_target(spec, opt);
+  result.plan = plan_package(spec, target);
+  PackagePlan& plan = result.plan;
+
+  ScheduleSelection selection;
+  selection.db_path = opt.db_path;
+  selection.tune_missing = opt.tune_missing;
+  selection.time_budget_s = opt.time_budget_s;
+  selection.threads = opt.threads;
+  selection.progress = opt.progress;
+  result.notes = select_schedules(plan, selection);
+
+  const fs::path out(opt.out_dir);
+  const fs::path include = out / "include", src = out / "src", torch = out / "torch",
+                 python = out / "python", work = out / "build";
+  std::error_code ec;
+  for (const fs::path& d : {out, include, src, torch, python}) fs::create_directories(d, ec);
+  fs::remove_all(work, ec);
+  fs::create_directories(work, ec);
+  if (ec || !fs::is_directory(out)) {
+    user_error << "cannot create the output directory '" << out.string() << "'";
+  }
+
+  std::vector<std::string> objects;
+  for (const PackageFunction& fn : plan.functions) {
+    for (const PackageKernel& k : fn.kernels) {
+      progress("compiling " + fn.name + " [" + kernel_sizes_text(fn, k) + "] (" +
+               schedule_source_name(k.source) + " schedule)");
+      const auto t0 = std::chrono::steady_clock::now();
+      const Schedule sch = Schedule::replay(k.def, k.trace);
+      const LoweredFunc f = lower(sch, k.symbol);
+      const std::string obj = (work / (k.symbol + ".o")).string();
+      compile_aot(f, target, obj, (work / (k.symbol + ".h")).string());
+      result.compile_ms[k.symbol] = ms_since(t0);
+      objects.push_back(obj);
+    }
+  }
+
+  write_file(include / (plan.name + ".h"), package_c_header(plan));
+  write_file(include / "dlpack.h", package_dlpack_header());
+  const fs::path wrapper = src / (plan.name + "_wrapper.c");
+  write_file(wrapper, package_c_wrapper(plan));
+
+  progress("linking lib" + plan.name + ".so and lib" + plan.name + ".a");
+  LinkInputs link;
+  link.name = plan.name;
+  link.out_dir = out.string();
+  link.include_dir = include.string();
+  link.wrapper_source = wrapper.string();
+  link.objects = objects;
+  link.exported = package_exported_symbols(plan);
+  link.work_dir = work.string();
+  link_package(link);
+  result.library = (out / ("lib" + plan.name + ".so")).string();
+
+  write_file(torch / (plan.name + "_torch.cpp"), torch_extension_source(plan));
+  write_file(torch / "setup.py", torch_setup_py(plan));
+  write_file(python / (plan.name + ".py"), python_loader_source(plan));
+  write_file(out / "manifest.json", package_manifest(plan, result.compile_ms).dump(2) + "\n");
+  write_file(out / "README.md", package_readme(plan));
+  // The objects live on in lib<name>.a; the scratch directory goes.
+  fs::remove_all(work, ec);
+  return result;
+}
+
+}  // namespace kiln

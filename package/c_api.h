@@ -1,0 +1,43 @@
+#pragma once
+/// \file
+/// The package's C interface: include/<name>.h and the C source of the
+/// wrappers behind it. Every function takes DLPack tensors (inputs, then
+/// outputs the caller allocated), checks device, dtype, rank, shape,
+/// strides and overlap, picks the kernel for the sizes it was given and
+/// returns an error code; <name>_last_error() returns the message of the
+/// calling thread's last failure. <fn>_output_shapes() computes the output
+/// shapes from the inputs, so callers (the torch extension, the Python
+/// loader) can allocate outputs.
+
+#include <string>
+#include <vector>
+
+#include "package/plan.h"
+
+namespace kiln {
+
+/// The text of include/<name>.h.
+std::string package_c_header(const PackagePlan& plan);
+
+/// The C11 source of the wrappers (src/<name>_wrapper.c). It declares the
+/// kernels (compiled separately) and the runtime's thread count functions.
+std::string package_c_wrapper(const PackagePlan& plan);
+
+/// Every symbol the shared library exports: the functions the header
+/// declares. Kernels and the runtime stay hidden.
+std::vector<std::string> package_exported_symbols(const PackagePlan& plan);
+
+/// The error codes, in order from 0, as "<NAME>_OK", "<NAME>_ERROR_NULL", ...
+/// (without the prefix: "OK", "ERROR_NULL", ...), with what each means.
+const std::vector<std::pair<std::string, std::string>>& package_error_codes();
+
+/// "MYOPS" for "myops": the prefix of the header's macros.
+std::string macro_prefix(const std::string& package_name);
+
+/// "myops_matmul(A, B, C)"-style parameter names of fn: inputs then outputs.
+std::vector<std::string> function_argument_names(const PackageFunction& fn);
+
+/// "M=64,N=N,K=32": the kernel's sizes, a free size written as its name.
+std::string kernel_sizes_text(const PackageFunction& fn, const PackageKernel& k);
+
+}  // namespace kiln

@@ -1,0 +1,89 @@
+// Types and size expressions in generated C and Python. Shapes in kiln
+// definitions are small integer expressions over size vars; writing them
+// out (rather than tabulating values) is what lets one function check any
+// size a free kernel accepts.
+#include "package/c_types.h"
+
+#include "dsl/error.h"
+
+namespace kiln {
+
+namespace {
+
+using VarName = std::function<std::string(const std::string&)>;
+
+std::string emit(const Expr& e, const VarName& var, bool python) {
+  auto bin = [&](const Expr& a, const char* op, const Expr& b) {
+    return "(" + emit(a, var, python) + " " + op + " " + emit(b, var, python) + ")";
+  };
+  auto call = [&](const char* c_fn, const char* py_fn, const Expr& a, const Expr& b) {
+    return std::string(python ? py_fn : c_fn) + "(" + emit(a, var, python) + ", " +
+           emit(b, var, python) + ")";
+  };
+  if (const IntImm* op = e.as<IntImm>()) {
+    return python ? std::to_string(op->value) : "INT64_C(" + std::to_string(op->value) + ")";
+  }
+  if (const Var* op = e.as<Var>()) return var(op->name);
+  if (const Add* op = e.as<Add>()) return bin(op->a, "+", op->b);
+  if (const Sub* op = e.as<Sub>()) return bin(op->a, "-", op->b);
+  if (const Mul* op = e.as<Mul>()) return bin(op->a, "*", op->b);
+  if (const Div* op = e.as<Div>()) {
+    return python ? bin(op->a, "//", op->b) : call("kiln_floordiv", "", op->a, op->b);
+  }
+  if (const Mod* op = e.as<Mod>()) {
+    return python ? bin(op->a, "%", op->b) : call("kiln_floormod", "", op->a, op->b);
+  }
+  if (const Min* op = e.as<Min>()) return call("kiln_min", "min", op->a, op->b);
+  if (const Max* op = e.as<Max>()) return call("kiln_max", "max", op->a, op->b);
+  // A shape written with 32-bit constants carries a widening cast; the
+  // value is the same in 64 bits.
+  if (const Cast* op = e.as<Cast>()) {
+    internal_assert(op->type.is_int() || op->type.is_uint())
+        << "a shape expression casts to " << op->type.str();
+    return emit(op->value, var, python);
+  }
+  internal_error << "shape expression of kind " << ir_kind_name(e->kind)
+                 << " cannot be written in a package";
+  return "";
+}
+
+}  // namespace
+
+std::string c_element_type(Type t) {
+  switch (t.code) {
+    case TypeCode::Bool: return "uint8_t";
+    case TypeCode::BFloat: return "uint16_t";
+    case TypeCode::Float: return t.bits == 64 ? "double" : t.bits == 32 ? "float" : "uint16_t";
+    case TypeCode::Int: return "int" + std::to_string(t.bits) + "_t";
+    case TypeCode::UInt: return "uint" + std::to_string(t.bits) + "_t";
+  }
+  return "void";
+}
+
+int dlpack_code(Type t) {
+  switch (t.code) {
+    case TypeCode::Int: return 0;     // kDLInt
+    case TypeCode::UInt: return 1;    // kDLUInt
+    case TypeCode::Float: return 2;   // kDLFloat
+    case TypeCode::BFloat: return 4;  // kDLBfloat
+    case TypeCode::Bool: return 6;    // kDLBool
+  }
+  return 3;  // kDLOpaqueHandle: matches no tensor
+}
+
+std::string framework_dtype_name(Type t) {
+  switch (t.code) {
+    case TypeCode::Bool: return "bool";
+    case TypeCode::BFloat: return "bfloat16";
+    case TypeCode::Float: return "float" + std::to_string(t.bits);
+    case TypeCode::Int: return "int" + std::to_string(t.bits);
+    case TypeCode::UInt: return "uint" + std::to_string(t.bits);
+  }
+  return "?";
+}
+
+std::string c_size_expr(const Expr& e, const VarName& var) { return emit(e, var, false); }
+
+std::string python_size_expr(const Expr& e, const VarName& var) { return emit(e, var, true); }
+
+}  // namespace kiln

@@ -1,0 +1,106 @@
+// Kernel selection. A stored trace is replayed on the kernel's definition
+// before it is trusted: a database written by another kiln version may hold
+// a trace this one refuses, and then the default schedule is used and the
+// reason reported, rather than failing the package.
+#include "package/select_schedules.h"
+
+#include <filesystem>
+#include <memory>
+
+#include "autotune/database.h"
+#include "autotune/workload.h"
+#include "dsl/error.h"
+#include "package/c_api.h"
+#include "package/tune_missing.h"
+#include "runtime/thread_pool.h"
+#include "schedule/schedule.h"
+
+namespace kiln {
+
+namespace {
+
+/// The database to read, or null: an explicit path is opened (created when
+/// missing), the default one only when it already exists.
+std::unique_ptr<TuningDatabase> open_database(const ScheduleSelection& sel) {
+  if (!sel.db_path.empty()) return std::make_unique<TuningDatabase>(TuningDatabase::open(sel.db_path));
+  const std::string path = default_database_path();
+  if (!sel.tune_missing && !std::filesystem::exists(path)) return nullptr;
+  return std::make_unique<TuningDatabase>(TuningDatabase::open(path));
+}
+
+/// The stored schedule of k, if the database has one that still replays.
+bool use_stored(PackageKernel& k, const TuningDatabase& db, ScheduleSource source,
+                std::string* why_not) {
+  std::optional<TuningRecord> best = db.best(k.workload_key);
+  if (!best) {
+    *why_not = "not in the tuning database";
+    return false;
+  }
+  try {
+    Trace trace = Trace::from_json(best->trace_json);
+    Schedule::replay(k.def, trace);  // throws when this kiln refuses a step
+    k.trace = trace;
+    k.source = source;
+    k.record = best;
+    k.source_note.clear();
+    return true;
+  } catch (const Error& e) {
+    *why_not = std::string("the stored schedule does not replay: ") + e.what();
+    return false;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> select_schedules(PackagePlan& plan, const ScheduleSelection& sel) {
+  std::unique_ptr<TuningDatabase> db = open_database(sel);
+  const int threads = sel.threads > 0 ? sel.threads : num_threads();
+
+  // Concrete kernels the database cannot serve, for tuning.
+  std::vector<PackageKernel*> missing;
+  std::vector<const PackageFunction*> missing_fn;
+  for (PackageFunction& fn : plan.functions) {
+    for (PackageKernel& k : fn.kernels) {
+      if (!k.free.empty()) continue;
+      k.workload_key = make_workload_key(*fn.op, k.def, k.fixed, fn.options, plan.target, threads).key;
+      if (!db) {
+        k.source_note = "no tuning database (give --db, or tune with --tune-missing)";
+        continue;
+      }
+      std::string why;
+      if (use_stored(k, *db, ScheduleSource::Database, &why)) continue;
+      k.source_note = why;
+      missing.push_back(&k);
+      missing_fn.push_back(&fn);
+    }
+  }
+
+  if (sel.tune_missing && !missing.empty()) {
+    const double budget = sel.time_budget_s / static_cast<double>(missing.size());
+    for (size_t i = 0; i < missing.size(); i++) {
+      PackageKernel& k = *missing[i];
+      const PackageFunction& fn = *missing_fn[i];
+      if (sel.progress) {
+        sel.progress("tuning " + fn.name + " [" + kernel_sizes_text(fn, k) + "] for " +
+                     std::to_string(static_cast<int>(budget)) + " s");
+      }
+      tune_workload(*fn.op, k.fixed, fn.options, plan.target, threads, budget, db->path());
+      std::string why;
+      if (!use_stored(k, *db, ScheduleSource::Tuned, &why)) {
+        k.source_note = "tuning found no valid schedule (" + why + ")";
+      }
+    }
+  }
+
+  std::vector<std::string> notes;
+  for (const PackageFunction& fn : plan.functions) {
+    for (const PackageKernel& k : fn.kernels) {
+      if (k.source != ScheduleSource::Default) continue;
+      notes.push_back(fn.name + " [" + kernel_sizes_text(fn, k) + "]: default schedule (" +
+                      k.source_note + ")");
+    }
+  }
+  return notes;
+}
+
+}  // namespace kiln

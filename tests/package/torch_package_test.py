@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""`kiln package` from Python: builds a package with the kiln command, then
+calls every op through the NumPy loader (ctypes + DLPack) and through the
+PyTorch extension (built here with torch.utils.cpp_extension) on random
+tensors, comparing with PyTorch's own operators; and checks that a wrong
+dtype, a wrong shape and a non-contiguous tensor raise a clear exception
+(never a crash).
+
+Usage: torch_package_test.py <kiln command> <work dir>
+Exits 77 (ctest: skipped) when this Python has no torch or numpy.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+try:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+except ImportError as e:
+    print("skipped: %s lacks torch or numpy (%s); scripts/setup.sh installs python3-torch "
+          "and python3-numpy" % (sys.executable, e))
+    sys.exit(77)
+
+KILN, WORK = sys.argv[1], sys.argv[2]
+PKG = os.path.join(WORK, "tp")
+
+# One free size per op kind that has one (matmul's N, softmax's M), plus a
+# specialization of the free matmul, so the dispatch is exercised both ways.
+SPEC = {
+    "name": "tp",
+    "target": "llvm",
+    "ops": [
+        {"op": "matmul", "shape": {"M": 16, "N": "N", "K": 24}},
+        {"op": "matmul", "shape": {"M": 16, "N": 32, "K": 24}},
+        {"op": "conv2d", "shape": {"N": 2, "C": 3, "H": 10, "W": 9, "K": 4, "R": 3, "S": 3,
+                                   "stride": 1, "pad": 1}},
+        {"op": "softmax", "shape": {"M": "M", "N": 100}},
+    ],
+}
+
+ops = None  # torch.ops.tp once built
+lib = None  # the NumPy loader module
+build_seconds = None
+
+
+def setUpModule():
+    global ops, lib, build_seconds
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    spec_path = os.path.join(WORK, "spec.json")
+    with open(spec_path, "w") as f:
+        json.dump(SPEC, f)
+    t0 = time.time()
+    r = subprocess.run([KILN, "package", "--spec", spec_path, "--out", PKG,
+                        "--db", os.path.join(WORK, "empty.db")],
+                       capture_output=True, text=True)
+    print("kiln package: %.1f s" % (time.time() - t0))
+    if r.returncode != 0:
+        raise RuntimeError("kiln package failed:\n" + r.stdout + r.stderr)
+    sys.path.insert(0, os.path.join(PKG, "python"))
+    import tp
+    lib = tp
+    t0 = time.time()
+    ops = tp.load_torch()
+    build_seconds = time.time() - t0
+    print("torch extension build and load: %.1f s" % build_seconds)
+
+
+def close(got, want, what):
+    err = (got - want).abs().max().item()
+    scale = max(want.abs().max().item(), 1e-6)
+    assert err <= 1e-4 * scale, "%s: max error %g (scale %g)" % (what, err, scale)
+
+
+class TorchOps(unittest.TestCase):
+    def test_matmul_specialized_and_free(self):
+        torch.manual_seed(0)
+        for n in (32, 7, 1):
+            a, b = torch.randn(16, 24), torch.randn(24, n)
+            close(ops.matmul(a, b), torch.matmul(a, b), "matmul N=%d" % n)
+
+    def test_conv2d(self):
+        x, w = torch.randn(2, 3, 10, 9), torch.randn(4, 3, 3, 3)
+        close(ops.conv2d(x, w), F.conv2d(x, w, stride=1, padding=1), "conv2d")
+
+    def test_softmax_free_rows(self):
+        for m in (1, 5, 64):
+            x = torch.randn(m, 100) * 4
+            close(ops.softmax(x), torch.softmax(x, dim=-1), "softmax M=%d" % m)
+
+    def test_inputs_are_not_copied_and_views_with_offsets_work(self):
+        # A contiguous slice starts at a storage offset: its data pointer,
+        # not the storage's, must reach the kernel.
+        big = torch.randn(20, 24)
+        a = big[4:]
+        b = torch.randn(24, 32)
+        close(ops.matmul(a, b), torch.matmul(a, b), "matmul of a row slice")
+
+    def test_wrong_dtype(self):
+        with self.assertRaisesRegex(RuntimeError, "argument 'A' has dtype float64; expected float32"):
+            ops.matmul(torch.randn(16, 24, dtype=torch.float64), torch.randn(24, 32))
+        with self.assertRaisesRegex(RuntimeError, "argument 'X' has dtype int32"):
+            ops.softmax(torch.ones(4, 100, dtype=torch.int32))
+
+    def test_wrong_shape(self):
+        with self.assertRaisesRegex(RuntimeError, "argument 'B' dim 0 is 23 but must be 24"):
+            ops.matmul(torch.randn(16, 24), torch.randn(23, 32))
+        with self.assertRaisesRegex(RuntimeError, "no kernel for M=15"):
+            ops.matmul(torch.randn(15, 24), torch.randn(24, 32))
+        with self.assertRaisesRegex(RuntimeError, "has 3 dimensions"):
+            ops.softmax(torch.randn(2, 4, 100))
+        with self.assertRaisesRegex(RuntimeError, "argument 'weight' dim 1 is 5 but must be 3"):
+            ops.conv2d(torch.randn(2, 3, 10, 9), torch.randn(4, 5, 3, 3))
+        with self.assertRaisesRegex(RuntimeError, "no kernel for N=2,C=3,H=11"):
+            ops.conv2d(torch.randn(2, 3, 11, 9), torch.randn(4, 3, 3, 3))
+
+    def test_non_contiguous(self):
+        with self.assertRaisesRegex(RuntimeError, "argument 'A' is not contiguous"):
+            ops.matmul(torch.randn(24, 16).t(), torch.randn(24, 32))
+        with self.assertRaisesRegex(RuntimeError, "argument 'X' is not contiguous"):
+            ops.softmax(torch.randn(8, 200)[:, ::2])
+
+    def test_other_bad_inputs(self):
+        with self.assertRaisesRegex(RuntimeError, "sparse|strided"):
+            ops.softmax(torch.randn(4, 100).to_sparse())
+        with self.assertRaises(RuntimeError):
+            ops.matmul(torch.randn(16, 24), None)
+        with self.assertRaisesRegex(RuntimeError, "no kernel|must be at least|M is 0|needs M >= 1"):
+            ops.softmax(torch.randn(0, 100))
+
+
+class NumpyLoader(unittest.TestCase):
+    def test_matmul_and_softmax(self):
+        rng = np.random.default_rng(1)
+        a = rng.standard_normal((16, 24), dtype=np.float32)
+        b = rng.standard_normal((24, 5), dtype=np.float32)
+        np.testing.assert_allclose(lib.matmul(a, b), a @ b, rtol=1e-4, atol=1e-4)
+        x = rng.standard_normal((3, 100), dtype=np.float32)
+        want = torch.softmax(torch.from_numpy(x), dim=-1).numpy()
+        np.testing.assert_allclose(lib.softmax(x), want, rtol=1e-4, atol=1e-6)
+
+    def test_errors_raise_kiln_error(self):
+        a = np.ones((16, 24), dtype=np.float32)
+        b = np.ones((24, 32), dtype=np.float32)
+        with self.assertRaisesRegex(lib.KilnError, "dtype float64"):
+            lib.matmul(a.astype(np.float64), b)
+        with self.assertRaisesRegex(lib.KilnError, "not contiguous"):
+            lib.matmul(np.ones((24, 16), dtype=np.float32).T, b)
+        with self.assertRaisesRegex(lib.KilnError, "dim 0 is 23"):
+            lib.matmul(a, np.ones((23, 32), dtype=np.float32))
+        try:
+            lib.matmul(a.astype(np.int64), b)
+        except lib.KilnError as e:
+            self.assertEqual(e.code, 3)  # TP_ERROR_DTYPE
+
+
+if __name__ == "__main__":
+    result = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result
+    sys.exit(0 if result.wasSuccessful() else 1)
