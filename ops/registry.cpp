@@ -11,6 +11,7 @@
 namespace kiln {
 
 std::unique_ptr<Op> make_matmul_op();
+std::unique_ptr<Op> make_conv2d_op();
 
 namespace {
 
@@ -18,6 +19,7 @@ const std::vector<std::unique_ptr<Op>>& registry() {
   static const std::vector<std::unique_ptr<Op>> ops = [] {
     std::vector<std::unique_ptr<Op>> list;
     list.push_back(make_matmul_op());
+    list.push_back(make_conv2d_op());
     std::sort(list.begin(), list.end(),
               [](const std::unique_ptr<Op>& a, const std::unique_ptr<Op>& b) {
                 return a->name() < b->name();

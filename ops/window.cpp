@@ -1,0 +1,60 @@
+#include "ops/window.h"
+
+#include "dsl/error.h"
+#include "dsl/simplify.h"
+
+namespace kiln {
+
+Expr window_output_extent(const Expr& in, const Expr& window, const WindowParams& w) {
+  const Expr span = make_index(w.dilation) * (window - 1) + 1;
+  return simplify((in + make_index(2 * w.pad) - span) / make_index(w.stride) + 1);
+}
+
+void check_window_output(const std::string& op, const std::string& in_name, const Expr& in,
+                         const std::string& window_name, const Expr& window,
+                         const WindowParams& w, bool has_dilation) {
+  int64_t in_v = 0, window_v = 0, out_v = 0;
+  if (!as_const_int(in, &in_v) || !as_const_int(window, &window_v)) return;
+  if (!as_const_int(window_output_extent(in, window, w), &out_v) || out_v >= 1) return;
+  const std::string d = has_dilation ? "dilation*(" + window_name + " - 1)" : "(" + window_name + " - 1)";
+  user_error << op << ": parameters " << in_name << "=" << in_v << ", " << window_name << "="
+             << window_v << ", stride=" << w.stride << ", pad=" << w.pad
+             << (has_dilation ? ", dilation=" + std::to_string(w.dilation) : std::string())
+             << " give an output extent of " << out_v << " along " << in_name << " ((" << in_name
+             << " + 2*pad - " << d << " - 1)/stride + 1 must be >= 1); use a smaller "
+             << window_name << (has_dilation ? " or dilation" : "") << ", or a larger pad or "
+             << in_name;
+}
+
+Expr round_up(const Expr& e, int64_t m) {
+  int64_t v = 0;
+  if (as_const_int(e, &v)) return make_index((v + m - 1) / m * m);
+  return (e + make_index(m - 1)) / make_index(m) * make_index(m);
+}
+
+Tensor padded_input(const Tensor& input, bool channels_last, const Expr& Hp, const Expr& Wp,
+                    int64_t pad, const Expr& fill, const std::string& name) {
+  const int nd = input.ndim();
+  internal_assert(nd >= 2) << "padded_input needs two spatial axes";
+  const int h_axis = channels_last ? nd - 3 : nd - 2;
+  const int w_axis = h_axis + 1;
+  std::vector<Expr> shape = input.shape();
+  const Expr H = shape[h_axis], W = shape[w_axis];
+  shape[h_axis] = Hp;
+  shape[w_axis] = Wp;
+  const Expr p = make_index(pad);
+  return compute(
+      shape,
+      [&](const std::vector<Expr>& idx) {
+        std::vector<Expr> at = idx;
+        at[h_axis] = idx[h_axis] - p;
+        at[w_axis] = idx[w_axis] - p;
+        // Rows and columns past the input (pad, and any rounding of Hp and
+        // Wp) read as fill; the simplifier drops the tests that always hold.
+        Expr inside = at[h_axis] >= 0 && at[h_axis] < H && at[w_axis] >= 0 && at[w_axis] < W;
+        return if_then_else(inside, input(at), cast(input.dtype(), fill));
+      },
+      name);
+}
+
+}  // namespace kiln

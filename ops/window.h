@@ -1,0 +1,46 @@
+#pragma once
+/// \file
+/// Pieces shared by the sliding-window ops (conv2d, depthwise_conv2d,
+/// pool2d): the output extent of a window, the refusal of parameters that
+/// leave no output, and the zero- (or -inf-) padded copy of an input that
+/// lets the inner loops read without bounds tests.
+
+#include <string>
+#include <vector>
+
+#include "dsl/compute.h"
+
+namespace kiln {
+
+/// Stride, padding and dilation of a window along both spatial axes.
+struct WindowParams {
+  int64_t stride = 1;
+  int64_t pad = 0;
+  int64_t dilation = 1;
+};
+
+/// (in + 2*pad - dilation*(window - 1) - 1) / stride + 1: how many window
+/// positions fit along an axis of `in` elements (floor division, folded to
+/// a constant when in and window are constants).
+Expr window_output_extent(const Expr& in, const Expr& window, const WindowParams& w);
+
+/// Throws UserError when the output extent along an axis is a constant
+/// below 1. The message names the op, the parameters (in_name, window_name,
+/// stride, pad, dilation when it is not 1), their values and the formula.
+void check_window_output(const std::string& op, const std::string& in_name, const Expr& in,
+                         const std::string& window_name, const Expr& window,
+                         const WindowParams& w, bool has_dilation);
+
+/// e rounded up to a multiple of m (folded when e is a constant).
+Expr round_up(const Expr& e, int64_t m);
+
+/// A stage `name` like `input` with its two spatial axes resized to Hp and
+/// Wp: the last two axes (NCHW), or the two before a trailing channel axis
+/// (channels_last, NHWC). It reads `input` shifted by `pad` along both and
+/// gives `fill` outside it. Hp and Wp may exceed H + 2*pad: the
+/// extra rows and columns are fill too, so a consumer may read a rounded-up
+/// region without bounds tests.
+Tensor padded_input(const Tensor& input, bool channels_last, const Expr& Hp, const Expr& Wp,
+                    int64_t pad, const Expr& fill, const std::string& name);
+
+}  // namespace kiln
