@@ -67,7 +67,8 @@ PackageResult build_package(const PackageSpec& spec, const PackageOptions& opt) 
   selection.progress = opt.progress;
   result.notes = select_schedules(plan, selection);
 
-  const fs::path out(opt.out_dir);
+  // Absolute: the link step runs tools from other directories.
+  const fs::path out = fs::absolute(opt.out_dir);
   const fs::path include = out / "include", src = out / "src", torch = out / "torch",
                  python = out / "python", work = out / "build";
   std::error_code ec;

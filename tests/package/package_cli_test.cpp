@@ -1,0 +1,83 @@
+// `kiln package` on the command line: a package builds from a spec file, a
+// bad spec is one clear message with exit code 1, and bad flags exit 2.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int rc;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+CliRun kiln(const std::string& args, const fs::path& dir) {
+  const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
+  const int rc = std::system((std::string(KILN_CLI_PATH) + " " + args + " > " + out.string() + " 2> " +
+                              err.string()).c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
+}
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path dir = fs::path(KILN_BINARY_DIR) / "test_outputs" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+TEST(PackageCli, BuildsAPackageAndReportsDefaultSchedules) {
+  const fs::path dir = fresh_dir("package_cli_ok");
+  std::ofstream(dir / "spec.json")
+      << R"({"name": "cli_ops", "ops": [{"op": "softmax", "shape": {"M": "M", "N": 33}}]})";
+  CliRun r = kiln("package --spec " + (dir / "spec.json").string() + " --out " + (dir / "pkg").string() +
+                   " --db " + (dir / "empty.db").string(),
+               dir);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("package cli_ops: 1 functions, 1 kernels"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cli_ops_softmax [M=M,N=33]: default schedule (free sizes are not tuned)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_TRUE(fs::is_regular_file(dir / "pkg" / "libcli_ops.so"));
+  EXPECT_FALSE(fs::exists(dir / "pkg" / "build")) << "the scratch directory is removed";
+}
+
+TEST(PackageCli, BadSpecIsOneMessageAndExitCodeOne) {
+  const fs::path dir = fresh_dir("package_cli_bad");
+  std::ofstream(dir / "spec.json") << R"({"name": "p", "ops": [{"op": "softmax", "shape": {"M": -3}}]})";
+  CliRun r = kiln("package --spec " + (dir / "spec.json").string() + " --out " + (dir / "pkg").string(), dir);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err.rfind("kiln: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("ops[0] (softmax): "), std::string::npos) << r.err;
+
+  r = kiln("package --spec " + (dir / "missing.json").string() + " --out " + (dir / "pkg").string(), dir);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("cannot read spec file"), std::string::npos) << r.err;
+
+  std::ofstream(dir / "cuda.json") << R"({"name": "p", "target": "cuda -arch=sm_80", "ops": [{"op": "softmax"}]})";
+  r = kiln("package --spec " + (dir / "cuda.json").string() + " --out " + (dir / "pkg").string(), dir);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("packages for CUDA are not supported yet"), std::string::npos) << r.err;
+}
+
+TEST(PackageCli, BadFlagsExitTwo) {
+  const fs::path dir = fresh_dir("package_cli_flags");
+  EXPECT_EQ(kiln("package --out " + (dir / "pkg").string(), dir).rc, 2);  // no --spec
+  CliRun r = kiln("package --spec s.json --out x --time-budget 5", dir);  // budget without tuning
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("--tune-missing"), std::string::npos) << r.err;
+}
+
+}  // namespace
