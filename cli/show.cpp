@@ -1,5 +1,5 @@
-// `kiln show <op> --shape ... --stage def|lowered|llvm|asm|trace|<pass>
-//  [--schedule default|FILE.json]`: prints the kernel at one stage of
+// `kiln show <op> --shape ... --stage def|lowered|llvm|asm|trace|cuda|ptx|<pass>
+//  [--schedule default|FILE.json] [--target host|llvm ...|cuda -arch=sm_XX]`: prints the kernel at one stage of
 // compilation: the definition, the IR after any lowering pass, the final
 // lowered loop nest, the optimized LLVM IR, the assembly, or the schedule
 // trace as JSON (a file `--schedule` accepts back).
@@ -10,17 +10,28 @@
 #include <sstream>
 
 #include "cli/common.h"
+#include "codegen/cuda/codegen_cuda.h"
+#include "codegen/cuda/nvrtc.h"
 
 namespace kiln::cli {
 namespace {
 
 struct ShowArgs {
-  std::string op, shape, stage = "lowered", schedule = "default", dtype;
+  std::string op, shape, stage = "lowered", schedule = "default", dtype, target = "host";
 };
 
 const std::vector<std::string>& fixed_stages() {
-  static const std::vector<std::string> stages = {"def", "lowered", "llvm", "asm", "trace"};
+  static const std::vector<std::string> stages = {"def", "lowered", "llvm", "asm", "trace", "cuda", "ptx"};
   return stages;
+}
+
+/// Every lowering pass name of the CUDA and LLVM pipelines.
+std::vector<std::string> pass_names() {
+  std::vector<std::string> names = lowering_pass_names(Target::parse("cuda"));
+  for (const std::string& n : lowering_pass_names()) {
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  }
+  return names;
 }
 
 std::string valid_stages() {
@@ -28,7 +39,7 @@ std::string valid_stages() {
   for (const std::string& s : fixed_stages()) os << (os.tellp() > 0 ? ", " : "") << s;
   os << "; or a lowering pass: ";
   bool first = true;
-  for (const std::string& s : lowering_pass_names()) {
+  for (const std::string& s : pass_names()) {
     os << (first ? "" : ", ") << "'" << s << "'";
     first = false;
   }
@@ -51,7 +62,7 @@ std::string signature(const LoweredFunc& f) {
 
 int run_show(const ShowArgs& a) {
   const Workload w = make_workload(a.op, a.shape, a.dtype);
-  const auto& passes = lowering_pass_names();
+  const std::vector<std::string> passes = pass_names();
   const bool is_pass = std::find(passes.begin(), passes.end(), a.stage) != passes.end();
   const auto& fixed = fixed_stages();
   if (!is_pass && std::find(fixed.begin(), fixed.end(), a.stage) == fixed.end()) {
@@ -61,7 +72,14 @@ int run_show(const ShowArgs& a) {
     std::cout << to_string(w.def) << "\n";
     return 0;
   }
-  const Target target = Target::host();
+  const Target target = Target::parse(a.target);
+  const bool cuda = target.kind == Target::Kind::CUDA;
+  const bool cuda_stage = a.stage == "cuda" || a.stage == "ptx";
+  if (cuda_stage != cuda && (cuda_stage || a.stage == "llvm" || a.stage == "asm")) {
+    user_error << "--stage " << a.stage << " needs " << (cuda_stage ? "a cuda target" : "an llvm target")
+               << ", but the target is '" << target.str() << "'; "
+               << (cuda_stage ? "add --target cuda (or 'cuda -arch=sm_90')" : "use --stage cuda or ptx");
+  }
   const Schedule sch = load_schedule(w, target, a.schedule);
   if (a.stage == "trace") {
     std::cout << sch.trace().to_json(w.op->name()) << "\n";
@@ -70,6 +88,7 @@ int run_show(const ShowArgs& a) {
   if (is_pass) {
     Stmt after;
     LowerOptions options;
+    options.target = target;
     options.stop_after = a.stage;
     options.on_pass = [&](const std::string& pass, const Stmt& s) {
       if (pass == a.stage) after = s;
@@ -77,6 +96,16 @@ int run_show(const ShowArgs& a) {
     const LoweredFunc f = lower(sch, "", options);
     std::cout << "// after pass '" << a.stage << "'\n"
               << signature(f) << to_string(after.defined() ? after : f.body) << "\n";
+    return 0;
+  }
+  if (cuda) {
+    const GpuProgram program = lower_gpu(sch, target);
+    if (a.stage == "lowered") {
+      std::cout << signature(program.func) << to_string(program.func.body) << "\n";
+      return 0;
+    }
+    const std::string source = codegen_cuda(program, target);
+    std::cout << (a.stage == "ptx" ? compile_cuda_to_ptx(source, target.cuda_arch()) : source);
     return 0;
   }
   const LoweredFunc f = lower(sch);
@@ -98,9 +127,12 @@ void add_show_command(CLI::App& app, Action* action) {
   sub->add_option("op", args->op, "the op (see `kiln ops`)")->required();
   sub->add_option("--shape", args->shape, "parameters, e.g. M=1024,N=1024,K=1024 (others default)");
   sub->add_option("--stage", args->stage,
-                  "def, lowered (default), llvm, asm, trace, or a lowering pass name");
+                  "def, lowered (default), llvm, asm, trace, cuda, ptx, or a lowering pass name");
   sub->add_option("--schedule", args->schedule, "'default' or a trace JSON file");
   sub->add_option("--dtype", args->dtype, "element type, when the op offers more than one");
+  sub->add_option("--target", args->target,
+                  "'host' (default), 'llvm -mcpu=...', or 'cuda' / 'cuda -arch=sm_90' "
+                  "(stages cuda and ptx; PTX needs only the CUDA toolkit, no GPU)");
   sub->callback([args, action] { *action = [args] { return run_show(*args); }; });
 }
 

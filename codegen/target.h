@@ -5,6 +5,7 @@
 /// not know Zen 5 by name and would otherwise fall back to plain x86-64
 /// without AVX-512.
 
+#include <cstdint>
 #include <string>
 
 namespace kiln {
@@ -27,6 +28,12 @@ struct Target {
   /// Widest native f32 vector lanes: 16 with AVX-512, 8 with AVX2, else 4.
   int natural_vector_lanes_f32() const;
   bool has_feature(const std::string& name) const;  ///< name without '+'
+  /// The CUDA arch to compile for: sm, or 80 when none was given.
+  int cuda_arch() const { return sm > 0 ? sm : 80; }
+  /// CUDA limits every sm_XX kiln targets shares: threads per block, and
+  /// static shared memory per block (more needs dynamic shared memory).
+  int max_threads_per_block() const { return 1024; }
+  int64_t max_shared_memory_bytes() const { return 48 * 1024; }
 };
 
 }  // namespace kiln

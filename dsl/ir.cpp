@@ -48,6 +48,7 @@ const char* intrinsic_name(Intrinsic op) {
     case Intrinsic::Ceil: return "ceil";
     case Intrinsic::Fma: return "fma";
     case Intrinsic::Likely: return "likely";
+    case Intrinsic::GPUBarrier: return "gpu_barrier";
   }
   return "?";
 }
@@ -68,8 +69,33 @@ const char* for_kind_name(ForKind k) {
     case ForKind::Parallel: return "parallel";
     case ForKind::Vectorized: return "vectorized";
     case ForKind::Unrolled: return "unrolled";
+    case ForKind::GPUBlockX: return "blockIdx.x";
+    case ForKind::GPUBlockY: return "blockIdx.y";
+    case ForKind::GPUBlockZ: return "blockIdx.z";
+    case ForKind::GPUThreadX: return "threadIdx.x";
+    case ForKind::GPUThreadY: return "threadIdx.y";
+    case ForKind::GPUThreadZ: return "threadIdx.z";
   }
   return "?";
+}
+
+bool is_gpu_block(ForKind k) {
+  return k == ForKind::GPUBlockX || k == ForKind::GPUBlockY || k == ForKind::GPUBlockZ;
+}
+
+bool is_gpu_thread(ForKind k) {
+  return k == ForKind::GPUThreadX || k == ForKind::GPUThreadY || k == ForKind::GPUThreadZ;
+}
+
+int gpu_dim(ForKind k) {
+  switch (k) {
+    case ForKind::GPUBlockX: case ForKind::GPUThreadX: return 0;
+    case ForKind::GPUBlockY: case ForKind::GPUThreadY: return 1;
+    case ForKind::GPUBlockZ: case ForKind::GPUThreadZ: return 2;
+    case ForKind::Serial: case ForKind::Parallel: case ForKind::Vectorized: case ForKind::Unrolled:
+      return -1;
+  }
+  return -1;
 }
 
 const std::string& IterVar::name() const {
@@ -184,7 +210,7 @@ Expr Select::make(Expr c, Expr t, Expr f) {
 }
 
 Expr Call::make(Type t, Intrinsic op, std::vector<Expr> args) {
-  size_t want = op == Intrinsic::Fma ? 3 : op == Intrinsic::Pow ? 2 : 1;
+  size_t want = op == Intrinsic::Fma ? 3 : op == Intrinsic::Pow ? 2 : op == Intrinsic::GPUBarrier ? 0 : 1;
   internal_assert(args.size() == want)
       << intrinsic_name(op) << " takes " << want << " arguments, got " << args.size();
   for (const Expr& a : args) internal_assert(a.defined()) << intrinsic_name(op) << " of undefined";

@@ -245,6 +245,10 @@ enum class Intrinsic : uint8_t {
   /// likely(cond): cond, with a hint that it is usually true. Lowering marks
   /// tail guards with it; partition_tails splits loops where it holds.
   Likely,
+  /// gpu_barrier(): every thread of a GPU block waits here until all have
+  /// arrived and their shared-memory writes are visible (__syncthreads).
+  /// Takes no arguments; appears only as Evaluate in CUDA kernels.
+  GPUBarrier,
 };
 /// "exp", "likely", ...
 const char* intrinsic_name(Intrinsic op);
@@ -374,9 +378,20 @@ struct LetStmt : StmtNode<LetStmt> {
 };
 
 /// How a loop runs.
-enum class ForKind : uint8_t { Serial, Parallel, Vectorized, Unrolled };
-/// "for", "parallel", "vectorized", "unrolled".
+enum class ForKind : uint8_t {
+  Serial, Parallel, Vectorized, Unrolled,
+  /// Bound to a CUDA grid or block index: the loop is not a loop on the GPU;
+  /// each block (thread) runs one iteration, its index the loop variable.
+  /// Code for a CPU runs such loops serially, which computes the same values.
+  GPUBlockX, GPUBlockY, GPUBlockZ, GPUThreadX, GPUThreadY, GPUThreadZ,
+};
+/// "for", "parallel", "vectorized", "unrolled", "blockIdx.x", ..., "threadIdx.z".
 const char* for_kind_name(ForKind k);
+/// Whether a loop kind binds to blockIdx.* / threadIdx.*.
+bool is_gpu_block(ForKind k);
+bool is_gpu_thread(ForKind k);
+/// The dimension a GPU kind binds (x = 0, y = 1, z = 2); -1 for other kinds.
+int gpu_dim(ForKind k);
 
 /// `for (name = min; name < min + extent; ++name) body`. The loop variable is
 /// Var(index_type(), name).
@@ -428,7 +443,9 @@ struct TensorStore : StmtNode<TensorStore> {
 enum class MemoryScope : uint8_t {
   Auto,   ///< stack when small and of constant size, heap otherwise
   Stack,
-  Heap,
+  Heap,     ///< for CUDA: global memory
+  Shared,   ///< CUDA shared memory: one copy per block
+  Local,    ///< CUDA registers/local memory: one copy per thread
 };
 
 /// The storage of an intermediate tensor covering `bounds` (absolute

@@ -69,6 +69,8 @@ const char* scope_name(MemoryScope s) {
     case MemoryScope::Auto: return "auto";
     case MemoryScope::Stack: return "stack";
     case MemoryScope::Heap: return "heap";
+    case MemoryScope::Shared: return "shared";
+    case MemoryScope::Local: return "local";
   }
   return "?";
 }

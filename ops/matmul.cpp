@@ -62,6 +62,63 @@ class MatmulOp : public Op {
     return s;
   }
 
+  // The classic tiled CUDA sgemm:
+  // - each block computes a 128 x 128 tile of C with 16 x 16 threads, each
+  //   thread an 8 x 8 register tile (C_local, unrolled so it stays in
+  //   registers): 64 FMAs per 16 values read from shared memory;
+  // - k advances 8 at a time; per step the block stages the 128 x 8 panel
+  //   of A and the 8 x 128 panel of B in shared memory, every thread
+  //   loading one float4 of each (1024 floats = 256 threads x 4);
+  // - barriers between the loads and the FMAs (and before the next loads)
+  //   are inserted by lowering; tails (M, N, K not multiples of the tiles)
+  //   are guarded, so any size is correct.
+  Schedule default_gpu_schedule(const ComputeDef& def, const Target&) const override {
+    Schedule s(def);
+    const std::string C = def.outputs().at(0).name();
+    const int64_t block_tile = 128, thread_tile = 8, k_tile = 8, threads = block_tile / thread_tile;
+    const std::string local = s.cache_write(C, "local");
+    auto [io, ii] = s.split(C + ".i", block_tile);
+    auto [iio, iii] = s.split(ii, thread_tile);
+    auto [jo, ji] = s.split(C + ".j", block_tile);
+    auto [jio, jii] = s.split(ji, thread_tile);
+    s.reorder({io, jo, iio, jio, iii, jii});
+    s.bind(io, "blockIdx.y");
+    s.bind(jo, "blockIdx.x");
+    s.bind(iio, "threadIdx.y");
+    s.bind(jio, "threadIdx.x");
+    // Write-back: two float4 stores per row of the thread's tile.
+    auto [jiio, jiii] = s.split(jii, 4);
+    s.unroll(iii);
+    s.unroll(jiio);
+    s.vectorize(jiii);
+
+    s.compute_at(local, jio);
+    auto [ko, ki] = s.split(local + ".k", k_tile);
+    // Split by the thread tile so the unrolled loops have a constant extent
+    // at schedule time (the outer halves run once).
+    auto [lio, lii] = s.split(local + ".i", thread_tile);
+    auto [ljo, lji] = s.split(local + ".j", thread_tile);
+    s.reorder({lio, ljo, ko, ki, lii, lji});
+    s.unroll(ki);
+    s.unroll(lii);
+    s.unroll(lji);
+
+    // Cooperative loads: 4 contiguous floats of a row (one float4) per
+    // thread, the remaining loops fused over the block's threads.
+    for (const std::string& input : {def.inputs().at(0).name(), def.inputs().at(1).name()}) {
+      const std::string shared = s.cache_read(input, {local}, "shared");
+      s.compute_at(shared, ko);
+      const std::vector<std::string> loops = s.stage(shared).leaf_loops;
+      auto [row_rest, vec] = s.split(loops.at(1), 4);
+      std::string fused = s.fuse(loops.at(0), row_rest);
+      auto [ty, tx] = s.split(fused, threads);
+      s.bind(ty, "threadIdx.y");
+      s.bind(tx, "threadIdx.x");
+      s.vectorize(vec);
+    }
+    return s;
+  }
+
  protected:
   ComputeDef build(const std::map<std::string, Expr>& sizes,
                    const OpOptions& options) const override {

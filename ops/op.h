@@ -92,6 +92,14 @@ class Op {
   /// this op) that is decent on the target. Adapts to small constant sizes.
   virtual Schedule default_schedule(const ComputeDef& def, const Target& target) const = 0;
 
+  /// A schedule of def for a CUDA target. The generic one (ops/gpu_schedule.cpp)
+  /// works for any op: elementwise intermediates are inlined, reductions
+  /// that feed other stages get a kernel of their own, and every kernel
+  /// fuses its spatial loops, splits them by 256 and binds the halves to
+  /// blockIdx.x and threadIdx.x, each thread running its reductions
+  /// serially. Ops with reuse (matmul) override it with tiled kernels.
+  virtual Schedule default_gpu_schedule(const ComputeDef& def, const Target& target) const;
+
   /// Floating-point operations for these sizes (a multiply-add counts 2).
   double flops(const OpSizes& sizes, const OpOptions& options = {}) const;
   /// Bytes a kernel must move at least: every input read once and every

@@ -241,6 +241,21 @@ std::vector<Range> required_region(const StageSchedule& s, const Schedule& sch,
     readers.push_back(&x);
     for (const std::string& leaf : x.stage->leaf_loops) inside[leaf] = loops.at(leaf);
   }
+  // A stage whose storage is shared by a GPU block covers what every
+  // thread of the block reads: the thread-bound loops around the attach
+  // point range over their extent too (as in TVM). A shared stage with
+  // thread-bound loops of its own (a cooperative load) is one, even when
+  // its scope is left to lowering. On a CPU those loops run serially and
+  // the larger region stays correct.
+  bool own_threads = false;
+  for (const auto& [loop, kind] : s.loop_kinds) own_threads |= is_gpu_thread(kind);
+  if (s.scope == MemoryScope::Shared || (s.scope == MemoryScope::Auto && own_threads)) {
+    for (const auto& [name, x] : planned) {
+      for (const std::string& leaf : x.stage->leaf_loops) {
+        if (is_gpu_thread(x.stage->kind_of(leaf))) inside[leaf] = loops.at(leaf);
+      }
+    }
+  }
   for (const auto& [name, x] : planned) {
     bool is_reader = std::find(readers.begin(), readers.end(), &x) != readers.end();
     internal_assert(is_reader || reads_of(s.name, x).empty())

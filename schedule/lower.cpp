@@ -18,29 +18,57 @@ namespace {
 struct PassInputs {
   const Schedule& schedule;
   const std::vector<BufferArg>& args;
+  const Target& target;
 };
+
+/// Which targets a pass runs for.
+enum class PassTargets : uint8_t { All, CPU, GPU };
 
 struct Pass {
   const char* name;
+  PassTargets targets;
   Stmt (*run)(const Stmt& s, const PassInputs& in);
 };
 
-// The pipeline, top to bottom.
+constexpr PassTargets kAll = PassTargets::All, kCPU = PassTargets::CPU, kGPU = PassTargets::GPU;
+
+// The pipeline, top to bottom. Passes marked kCPU run only for LLVM
+// targets, kGPU only for CUDA targets.
 const Pass kPipeline[] = {
-    {"build_loop_nests", [](const Stmt&, const PassInputs& in) { return build_loop_nests(in.schedule); }},
-    {"simplify", [](const Stmt& s, const PassInputs&) { return simplify(s); }},
+    // Rules only the whole schedule can be judged by (a kernel without a
+    // block loop, a racing shared reduction) before anything is built.
+    {"check_gpu_schedule", kGPU, [](const Stmt& s, const PassInputs& in) { check_gpu_schedule(in.schedule); return s; }},
+    {"build_loop_nests", kAll, [](const Stmt&, const PassInputs& in) { return build_loop_nests(in.schedule); }},
+    {"simplify", kAll, [](const Stmt& s, const PassInputs&) { return simplify(s); }},
     // Tails are split off after simplifying (guards proved true are gone,
     // bounds are in canonical form) and before flattening and vectorizing,
-    // so the steady-state inner loops carry no conditions.
-    {"partition_tails", [](const Stmt& s, const PassInputs&) { return partition_tails(s); }},
-    {"simplify_tails", [](const Stmt& s, const PassInputs&) { return simplify(s); }},
-    {"flatten_storage", [](const Stmt& s, const PassInputs& in) { return flatten_storage(s, in.args); }},
+    // so the steady-state inner loops carry no conditions. On a GPU a
+    // guard costs little, and splitting a thread-bound loop would leave
+    // threads idle at a barrier, so guards stay.
+    {"partition_tails", kCPU, [](const Stmt& s, const PassInputs&) { return partition_tails(s); }},
+    {"simplify_tails", kCPU, [](const Stmt& s, const PassInputs&) { return simplify(s); }},
+    // Before flattening, which sizes allocations by their scope.
+    {"gpu_storage_scopes", kGPU, [](const Stmt& s, const PassInputs& in) { return gpu_storage_scopes(s, in.schedule); }},
+    {"flatten_storage", kAll, [](const Stmt& s, const PassInputs& in) { return flatten_storage(s, in.args); }},
     // Vectorizing works on flat indices, where a unit-stride access is a Ramp.
-    {"vectorize_loops", [](const Stmt& s, const PassInputs&) { return vectorize_loops(s); }},
+    {"vectorize_loops", kAll, [](const Stmt& s, const PassInputs&) { return vectorize_loops(s); }},
     // Unrolling after vectorizing copies vector code, not scalar lanes.
-    {"unroll_loops", [](const Stmt& s, const PassInputs&) { return unroll_loops(s); }},
-    {"simplify_final", [](const Stmt& s, const PassInputs&) { return simplify(s); }},
+    {"unroll_loops", kAll, [](const Stmt& s, const PassInputs&) { return unroll_loops(s); }},
+    {"simplify_final", kAll, [](const Stmt& s, const PassInputs&) { return simplify(s); }},
+    // Extents are final only now (constant thread counts, shared sizes).
+    {"check_gpu_launch", kGPU, [](const Stmt& s, const PassInputs& in) { return check_gpu_launch(s, in.target); }},
+    // Last: the simplifier would drop a barrier (it has no operands).
+    {"insert_gpu_barriers", kGPU, [](const Stmt& s, const PassInputs&) { return insert_gpu_barriers(s); }},
 };
+
+bool runs_for(const Pass& p, const Target& t) {
+  switch (p.targets) {
+    case PassTargets::All: return true;
+    case PassTargets::CPU: return t.kind == Target::Kind::LLVM;
+    case PassTargets::GPU: return t.kind == Target::Kind::CUDA;
+  }
+  return true;
+}
 
 /// The kernel's buffers: the definition's inputs in order, then its outputs.
 std::vector<BufferArg> buffer_args(const ComputeDef& def) {
@@ -55,10 +83,10 @@ bool log_passes_from_env() {
   return v && std::string(v) == "1";
 }
 
-void check_stop_after(const std::string& stop_after) {
+void check_stop_after(const std::string& stop_after, const Target& target) {
   if (stop_after.empty()) return;
   std::string names;
-  for (const std::string& n : lowering_pass_names()) {
+  for (const std::string& n : lowering_pass_names(target)) {
     if (n == stop_after) return;
     names += (names.empty() ? "" : ", ") + n;
   }
@@ -68,16 +96,20 @@ void check_stop_after(const std::string& stop_after) {
 }  // namespace
 
 const std::vector<std::string>& lowering_pass_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> v;
-    for (const Pass& p : kPipeline) v.push_back(p.name);
-    return v;
-  }();
+  static const std::vector<std::string> names = lowering_pass_names(Target());
   return names;
 }
 
+std::vector<std::string> lowering_pass_names(const Target& target) {
+  std::vector<std::string> v;
+  for (const Pass& p : kPipeline) {
+    if (runs_for(p, target)) v.push_back(p.name);
+  }
+  return v;
+}
+
 LoweredFunc lower(const Schedule& sch, const std::string& name, const LowerOptions& options) {
-  check_stop_after(options.stop_after);
+  check_stop_after(options.stop_after, options.target);
   const ComputeDef& def = sch.def();
   LoweredFunc f;
   f.name = name.empty() ? def.name() : name;
@@ -85,8 +117,9 @@ LoweredFunc lower(const Schedule& sch, const std::string& name, const LowerOptio
   f.size_vars = def.size_vars();
 
   const bool log = log_passes_from_env();
-  const PassInputs inputs{sch, f.args};
+  const PassInputs inputs{sch, f.args, options.target};
   for (const Pass& pass : kPipeline) {
+    if (!runs_for(pass, options.target)) continue;
     f.body = pass.run(f.body, inputs);
     if (log) std::cerr << "kiln: after " << pass.name << ":\n" << to_string(f.body) << "\n";
     if (options.on_pass) options.on_pass(pass.name, f.body);

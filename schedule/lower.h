@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "codegen/target.h"
 #include "schedule/lowered_func.h"
 #include "schedule/schedule.h"
 
@@ -17,13 +18,21 @@ struct LowerOptions {
   std::function<void(const std::string& pass, const Stmt& s)> on_pass;
   /// Stop after the named pass ("" = run them all). Used by `kiln show`.
   std::string stop_after;
+  /// The target: a CUDA target runs the GPU passes (checks, storage
+  /// scopes, barriers) and keeps split tails guarded instead of
+  /// partitioning them. Default: an LLVM (CPU) target.
+  Target target;
 };
 
 /// Lowers a schedule to a kernel named `name` (default: the def's name).
 LoweredFunc lower(const Schedule& sch, const std::string& name = "",
                   const LowerOptions& options = {});
 
-/// The pass names, in order (for `kiln show --stage` and logging).
+/// The pass names, in order, for an LLVM (CPU) target (for `kiln show
+/// --stage` and logging).
 const std::vector<std::string>& lowering_pass_names();
+/// The pass names, in order, that run for `target` (CUDA adds GPU checks,
+/// storage scopes and barriers, and keeps tails guarded).
+std::vector<std::string> lowering_pass_names(const Target& target);
 
 }  // namespace kiln

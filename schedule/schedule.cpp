@@ -144,11 +144,17 @@ void Schedule::apply(const TraceStep& step) {
   } else if (p == "rfactor") {
     check_arity(step, 1, 0, false, "(loop)");
     rfactor(n[0]);
+  } else if (p == "bind") {
+    check_arity(step, 2, 0, false, "(loop, thread)");
+    bind(n[0], n[1]);
+  } else if (p == "set_scope") {
+    check_arity(step, 2, 0, false, "(stage, scope)");
+    set_scope(n[0], n[1]);
   } else {
     refuse(step, str("unknown primitive '", p,
                      "'; the primitives are split, split_nparts, fuse, reorder, tile, vectorize, "
                      "unroll, parallel, compute_at, compute_inline, compute_root, cache_read, "
-                     "cache_write, rfactor"));
+                     "cache_write, rfactor, bind, set_scope"));
   }
 }
 

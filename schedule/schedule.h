@@ -73,6 +73,10 @@ struct StageSchedule {
   AttachKind attach = AttachKind::Root;
   /// For AttachKind::At: the consumer stage and its loop.
   std::string attach_stage, attach_loop;
+  /// Where the stage's storage lives (set_scope): Auto lets lowering choose;
+  /// for CUDA, Heap is global memory, Shared one copy per block, Local one
+  /// copy per thread. Loops bound to GPU indices are in loop_kinds.
+  MemoryScope scope = MemoryScope::Auto;
 
   /// The loop's kind (serial when unmarked).
   ForKind kind_of(const std::string& loop) const;
@@ -149,6 +153,22 @@ class Schedule {
   /// split) into a spatial axis of a new stage "<stage>_rf"; the original
   /// stage then reduces over it. Returns the new stage's name.
   std::string rfactor(const std::string& loop);
+
+  // --- GPU primitives (schedule_gpu.cpp)
+  /// Binds a spatial leaf loop to a CUDA index: "blockIdx.x|y|z" or
+  /// "threadIdx.x|y|z". On the GPU each block (thread) runs one iteration;
+  /// a CPU runs the loop serially. A reduction loop needs rfactor first.
+  void bind(const std::string& loop, const std::string& thread);
+  /// Where a stage's storage lives: "global", "shared" (one copy per
+  /// block, filled cooperatively by its threads), "local" (one copy per
+  /// thread, registers) or "auto". A shared stage computed inside
+  /// thread-bound loops covers what the whole block reads.
+  void set_scope(const std::string& stage, const std::string& scope);
+  /// cache_read, then set_scope of the new stage ("shared", "local", ...).
+  std::string cache_read(const std::string& tensor, const std::vector<std::string>& readers,
+                         const std::string& scope);
+  /// cache_write, then set_scope of the new stage ("local", "shared", ...).
+  std::string cache_write(const std::string& stage, const std::string& scope);
 
   /// Applies one recorded step; throws ScheduleError like the primitive.
   void apply(const TraceStep& step);

@@ -51,6 +51,8 @@ const std::vector<PrimitiveFields>& primitive_table() {
       {"cache_read", {{"tensor", FieldType::Name}, {"readers", FieldType::Names}}},
       {"cache_write", {{"stage", FieldType::Name}}},
       {"rfactor", {{"loop", FieldType::Name}}},
+      {"bind", {{"loop", FieldType::Name}, {"thread", FieldType::Name}}},
+      {"set_scope", {{"stage", FieldType::Name}, {"scope", FieldType::Name}}},
   };
   return table;
 }

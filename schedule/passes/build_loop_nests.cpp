@@ -59,7 +59,7 @@ class LoopNestBuilder {
   /// Storage for an intermediate stage around `body`; outputs are buffers.
   Stmt realize(const StageLoops& s, Stmt body) const {
     if (std::count(outputs_.begin(), outputs_.end(), s.stage->name)) return body;
-    return Realize::make(s.stage->op, s.region, MemoryScope::Auto, std::move(body));
+    return Realize::make(s.stage->op, s.region, s.stage->scope, std::move(body));
   }
 
   /// The whole nest of one stage.

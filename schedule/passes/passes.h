@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "codegen/target.h"
 #include "dsl/ir.h"
 #include "schedule/lowered_func.h"
 #include "schedule/schedule.h"
@@ -35,5 +36,31 @@ Stmt vectorize_loops(const Stmt& s);
 
 /// Replaces each Unrolled loop of constant extent by copies of its body.
 Stmt unroll_loops(const Stmt& s);
+
+// --- CUDA targets (schedule/gpu_checks.cpp, schedule/passes/gpu_*.cpp)
+
+/// Refuses, with a ScheduleError naming the primitive, stage and loop, a
+/// schedule that cannot become CUDA kernels: a root stage (a kernel) with no
+/// blockIdx-bound loop or with loops outside its block loops, blockIdx bound
+/// inside a kernel, a global stage computed inside a kernel, a local stage
+/// with thread-bound loops, a shared reduction whose threads would race.
+void check_gpu_schedule(const Schedule& sch);
+
+/// Chooses the memory of every intermediate whose scope is Auto: at root,
+/// global (Heap); inside a kernel, Shared when the stage binds threadIdx
+/// (a cooperative load) and Local otherwise.
+Stmt gpu_storage_scopes(const Stmt& s, const Schedule& sch);
+
+/// Refuses kernels the device cannot run, after bounds inference: a
+/// thread-bound loop whose extent is not a constant, more threads per block
+/// than the target allows, shared memory above its limit, local arrays of
+/// varying size. Returns s unchanged.
+Stmt check_gpu_launch(const Stmt& s, const Target& target);
+
+/// Inserts gpu_barrier() between a write of shared memory and a later read
+/// of it by other threads (and before a loop's next iteration overwrites
+/// what the previous one read). Refuses a barrier that some threads of a
+/// block would skip (under a thread-dependent condition).
+Stmt insert_gpu_barriers(const Stmt& s);
 
 }  // namespace kiln

@@ -1,0 +1,62 @@
+// The generic default GPU schedule every op gets (Op::default_gpu_schedule).
+// It is simple rather than fast, and works for any definition:
+// - an intermediate stage without reduction is inlined into its readers;
+// - an intermediate reduction gets a kernel of its own (compute_root) and
+//   stays in global memory between launches;
+// - each kernel (a root stage) fuses its spatial loops into one, splits it
+//   by 256 and binds the halves to blockIdx.x and threadIdx.x; its
+//   reduction loops run serially inside each thread.
+#include <algorithm>
+
+#include "dsl/error.h"
+#include "ops/op.h"
+
+namespace kiln {
+namespace {
+
+bool is_output(const ComputeDef& def, const std::string& name) {
+  for (const Tensor& t : def.outputs()) {
+    if (t.name() == name) return true;
+  }
+  return false;
+}
+
+/// One thread per point of the stage's spatial domain, 256 to a block.
+void bind_spatial(Schedule& s, const StageSchedule& st) {
+  std::vector<std::string> spatial;
+  for (const std::string& loop : st.leaf_loops) {
+    if (st.loop_axis_kind.at(loop) == AxisKind::Spatial) spatial.push_back(loop);
+  }
+  if (spatial.empty()) return;  // a 0-d result: one thread
+  std::string fused = spatial[0];
+  for (size_t i = 1; i < spatial.size(); ++i) fused = s.fuse(fused, spatial[i]);
+  int64_t extent = 0;
+  const bool known = constant_loop_extent(s.stage(st.name), fused, &extent);
+  const int64_t threads = known ? std::min<int64_t>(256, extent) : 256;
+  auto [block, thread] = s.split(fused, threads);
+  s.bind(block, "blockIdx.x");
+  s.bind(thread, "threadIdx.x");
+}
+
+}  // namespace
+
+Schedule Op::default_gpu_schedule(const ComputeDef& def, const Target&) const {
+  Schedule s(def);
+  std::vector<std::string> names, kernels;
+  for (const StageSchedule& st : s.stages()) names.push_back(st.name);
+  for (const std::string& name : names) {
+    if (is_output(def, name) || s.stage(name).op->is_reduction()) {
+      kernels.push_back(name);
+      continue;
+    }
+    try {
+      s.compute_inline(name);
+    } catch (const ScheduleError&) {
+      kernels.push_back(name);  // cannot be inlined: a kernel of its own
+    }
+  }
+  for (const std::string& name : kernels) bind_spatial(s, s.stage(name));
+  return s;
+}
+
+}  // namespace kiln
