@@ -10,6 +10,7 @@
 #include "codegen/llvm/jit.h"
 #include "dsl/error.h"
 #include "package/c_api.h"
+#include "package/cuda_launch.h"
 #include "package/dlpack_header.h"
 #include "package/link.h"
 #include "package/manifest.h"
@@ -39,10 +40,6 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 Target package_target(const PackageSpec& spec, const PackageOptions& opt) {
   const std::string text = opt.target.empty() ? spec.target : opt.target;
   const Target parsed = Target::parse(text);
-  if (parsed.kind == Target::Kind::CUDA) {
-    user_error << "target '" << text << "': packages for CUDA are not supported yet (kiln's CUDA "
-               << "backend has no ahead-of-time path); use target \"llvm\"";
-  }
   // "llvm" alone means this machine, with its CPU features.
   return text == "llvm" || text == "host" ? Target::host() : parsed;
 }
@@ -79,25 +76,35 @@ PackageResult build_package(const PackageSpec& spec, const PackageOptions& opt) 
     user_error << "cannot create the output directory '" << out.string() << "'";
   }
 
+  // CPU kernels become object files; CUDA kernels PTX that the wrapper
+  // embeds (and ptx/ shows).
+  const bool gpu = target.kind == Target::Kind::CUDA;
   std::vector<std::string> objects;
+  std::map<std::string, CudaKernelCode> cuda;
+  if (gpu) fs::create_directories(out / "ptx", ec);
   for (const PackageFunction& fn : plan.functions) {
     for (const PackageKernel& k : fn.kernels) {
       progress("compiling " + fn.name + " [" + kernel_sizes_text(fn, k) + "] (" +
                schedule_source_name(k.source) + " schedule)");
       const auto t0 = std::chrono::steady_clock::now();
-      const Schedule sch = Schedule::replay(k.def, k.trace);
-      const LoweredFunc f = lower(sch, k.symbol);
-      const std::string obj = (work / (k.symbol + ".o")).string();
-      compile_aot(f, target, obj, (work / (k.symbol + ".h")).string());
+      if (gpu) {
+        CudaKernelCode code = compile_cuda_kernel(k, target);
+        write_file(out / "ptx" / (k.symbol + ".ptx"), code.ptx);
+        cuda[k.symbol] = std::move(code);
+      } else {
+        const LoweredFunc f = lower(Schedule::replay(k.def, k.trace), k.symbol);
+        const std::string obj = (work / (k.symbol + ".o")).string();
+        compile_aot(f, target, obj, (work / (k.symbol + ".h")).string());
+        objects.push_back(obj);
+      }
       result.compile_ms[k.symbol] = ms_since(t0);
-      objects.push_back(obj);
     }
   }
 
   write_file(include / (plan.name + ".h"), package_c_header(plan));
   write_file(include / "dlpack.h", package_dlpack_header());
   const fs::path wrapper = src / (plan.name + "_wrapper.c");
-  write_file(wrapper, package_c_wrapper(plan));
+  write_file(wrapper, package_c_wrapper(plan, cuda));
 
   progress("linking lib" + plan.name + ".so and lib" + plan.name + ".a");
   LinkInputs link;

@@ -12,6 +12,7 @@
 #include "codegen/llvm/kernel_args.h"
 #include "dsl/error.h"
 #include "package/c_types.h"
+#include "package/cuda_launch.h"
 
 namespace kiln {
 
@@ -30,13 +31,13 @@ static int fail(int code, const char* fmt, ...) {
 }
 
 /* Floor division and modulo, as kiln's shape expressions mean them. */
-static int64_t kiln_floordiv(int64_t a, int64_t b) {
+static inline int64_t kiln_floordiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
-static int64_t kiln_floormod(int64_t a, int64_t b) { return a - kiln_floordiv(a, b) * b; }
-static int64_t kiln_min(int64_t a, int64_t b) { return a < b ? a : b; }
-static int64_t kiln_max(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t kiln_floormod(int64_t a, int64_t b) { return a - kiln_floordiv(a, b) * b; }
+static inline int64_t kiln_min(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t kiln_max(int64_t a, int64_t b) { return a > b ? a : b; }
 
 static const char* dtype_text(DLDataType t, char* buf, size_t n) {
   const char* kind = t.code == kDLInt      ? "int"
@@ -74,18 +75,19 @@ static int64_t bytes_of(const DLTensor* t) {
   return n;
 }
 
-/* What every tensor argument needs, whatever the op: present, in host
-   memory, of the kernel's dtype and rank, dense row-major (a dimension of
+/* What every tensor argument needs, whatever the op: present, on the
+   package's device, of the kernel's dtype and rank, dense row-major (a dimension of
    extent 1 may have any stride, as PyTorch gives them), with data. */
-static int check_tensor(const char* fn, const char* arg, const DLTensor* t, uint8_t code,
-                        uint8_t bits, int32_t ndim) {
+static int check_tensor(const char* fn, const char* arg, const DLTensor* t, int device_type,
+                        uint8_t code, uint8_t bits, int32_t ndim) {
   char a[96], b[96];
   if (!t) return fail(@P@_ERROR_NULL, "%s: argument '%s' is NULL", fn, arg);
-  if (t->device.device_type != kDLCPU) {
+  if ((int)t->device.device_type != device_type) {
     return fail(@P@_ERROR_DEVICE,
-                "%s: argument '%s' is on DLPack device type %d; this package runs on the CPU "
-                "(kDLCPU = 1): copy the tensor to host memory",
-                fn, arg, (int)t->device.device_type);
+                "%s: argument '%s' is on DLPack device type %d; this package runs on %s "
+                "(device type %d): copy the tensor there",
+                fn, arg, (int)t->device.device_type,
+                device_type == kDLCPU ? "the CPU" : "CUDA GPUs", device_type);
   }
   DLDataType want = {code, bits, 1};
   if (t->dtype.code != code || t->dtype.bits != bits || t->dtype.lanes != 1) {
@@ -157,6 +159,11 @@ std::string c_escape(const std::string& s) {
   return out;
 }
 
+bool is_cuda(const PackageFunction& fn) { return fn.target.kind == Target::Kind::CUDA; }
+
+/// The DLPack device type the function's tensors must be on.
+const char* device_type(const PackageFunction& fn) { return is_cuda(fn) ? "kDLCUDA" : "kDLCPU"; }
+
 int size_index(const PackageFunction& fn, const std::string& var) {
   for (size_t i = 0; i < fn.bindings.size(); i++) {
     if (fn.bindings[i].var == var) return static_cast<int>(i);
@@ -211,7 +218,7 @@ std::string sizes_function(const PackageFunction& fn) {
     << (fn.generic.inputs().empty() ? "" : ", ") << "int64_t* s) {\n  int rc;\n";
   for (const Tensor& t : fn.generic.inputs()) {
     c << "  if ((rc = check_tensor(" << F << ", \"" << t.name() << "\", " << t.name() << ", "
-      << dlpack_code(t.dtype()) << ", " << int(t.dtype().bits) << ", " << t.ndim() << "))) return rc;\n";
+      << device_type(fn) << ", " << dlpack_code(t.dtype()) << ", " << int(t.dtype().bits) << ", " << t.ndim() << "))) return rc;\n";
   }
   for (size_t i = 0; i < fn.bindings.size(); i++) {
     const SizeBinding& b = fn.bindings[i];
@@ -311,7 +318,7 @@ std::string call_function(const PackageFunction& fn) {
     << (fn.generic.inputs().empty() ? "" : ", ") << "s);\n  if (rc) return rc;\n";
   for (const Tensor& t : fn.generic.outputs()) {
     c << "  if ((rc = check_tensor(" << F << ", \"" << t.name() << "\", " << t.name() << ", "
-      << dlpack_code(t.dtype()) << ", " << int(t.dtype().bits) << ", " << t.ndim() << "))) return rc;\n";
+      << device_type(fn) << ", " << dlpack_code(t.dtype()) << ", " << int(t.dtype().bits) << ", " << t.ndim() << "))) return rc;\n";
     for (int d = 0; d < t.ndim(); d++) {
       const std::string want =
           c_size_expr(t.shape()[d], [&](const std::string& v) { return size_ref(fn, v); });
@@ -330,6 +337,16 @@ std::string call_function(const PackageFunction& fn) {
         << t.name() << "\", " << t.name() << "))) return rc;\n";
     }
   }
+  // One GPU per call: every tensor on the first one's device.
+  if (is_cuda(fn)) {
+    const std::string first = args.front().name();
+    for (const Tensor& t : args) {
+      c << "  if (" << t.name() << "->device.device_id != " << first << "->device.device_id) {\n"
+        << "    return fail(@P@_ERROR_DEVICE, \"%s: argument '" << t.name() << "' is on CUDA device %d "
+        << "but '" << first << "' on %d; put every tensor on one device\", " << F << ", (int)"
+        << t.name() << "->device.device_id, (int)" << first << "->device.device_id);\n  }\n";
+    }
+  }
   // Dispatch: the first kernel whose fixed sizes all match.
   for (size_t i = 0; i < fn.kernels.size(); i++) {
     const PackageKernel& k = fn.kernels[i];
@@ -342,6 +359,14 @@ std::string call_function(const PackageFunction& fn) {
     }
     std::string call = k.symbol + "(";
     bool first = true;
+    if (is_cuda(fn)) {
+      // The launcher sets its own message; its code is the function's.
+      call = "launch_" + k.symbol + "(" + F + ", " + args.front().name() + "->device.device_id, s";
+      for (const Tensor& t : kernel_arguments(k.def)) call += ", (CUdeviceptr)(uintptr_t)data_of(" + t.name() + ")";
+      c << (i == 0 ? "  " : "  } else ") << "if (" << (cond.empty() ? "1" : cond) << ") {\n"
+        << "    rc = " << call << ");\n    if (rc) return rc;\n";
+      continue;
+    }
     for (const Tensor& t : kernel_arguments(k.def)) {
       bool out = false;
       for (const Tensor& o : k.def.outputs()) out = out || o.name() == t.name();
@@ -398,6 +423,7 @@ const std::vector<std::pair<std::string, std::string>>& package_error_codes() {
       {"ERROR_OVERLAP", "an output shares memory with another argument"},
       {"ERROR_NO_KERNEL", "the package has no kernel for these sizes"},
       {"ERROR_KERNEL", "the kernel failed (an intermediate buffer could not be allocated)"},
+      {"ERROR_CUDA", "the CUDA driver failed or is missing (GPU packages)"},
   };
   return codes;
 }
@@ -476,20 +502,38 @@ std::string package_c_header(const PackagePlan& plan) {
   return h.str();
 }
 
-std::string package_c_wrapper(const PackagePlan& plan) {
+std::string package_c_wrapper(const PackagePlan& plan, const std::map<std::string, CudaKernelCode>& cuda) {
+  const bool gpu = plan.target.kind == Target::Kind::CUDA;
   std::ostringstream c;
   c << "/* Generated by kiln " << KILN_VERSION << ": the checked C entry points of package "
     << plan.name << ". */\n"
+    << (gpu ? "#include <dlfcn.h>\n#include <pthread.h>\n" : "")
     << "#include <stdarg.h>\n#include <stdint.h>\n#include <stdio.h>\n\n#include \"" << plan.name
     << ".h\"\n\n/* The kiln runtime (libkiln_runtime.a). */\n"
-    << "void kiln_set_num_threads(int n);\nint kiln_num_threads(void);\n\n/* The kernels. */\n";
-  for (const PackageFunction& fn : plan.functions) {
-    for (const PackageKernel& k : fn.kernels) c << kernel_prototype(k) << ";\n";
+    << "void kiln_set_num_threads(int n);\nint kiln_num_threads(void);\n\n";
+  if (!gpu) {
+    c << "/* The kernels. */\n";
+    for (const PackageFunction& fn : plan.functions) {
+      for (const PackageKernel& k : fn.kernels) c << kernel_prototype(k) << ";\n";
+    }
   }
   c << "\n" << kPrelude << "\n"
     << "const char* " << plan.name << "_last_error(void) { return g_error; }\n"
     << "void " << plan.name << "_set_num_threads(int n) { kiln_set_num_threads(n); }\n"
     << "int " << plan.name << "_num_threads(void) { return kiln_num_threads(); }\n\n";
+  if (gpu) {
+    int count = 0;
+    for (const PackageFunction& fn : plan.functions) count += static_cast<int>(fn.kernels.size());
+    c << cuda_wrapper_prelude(count) << "\n";
+    int index = 0;
+    for (const PackageFunction& fn : plan.functions) {
+      for (const PackageKernel& k : fn.kernels) {
+        auto it = cuda.find(k.symbol);
+        internal_assert(it != cuda.end()) << "no CUDA code for kernel " << k.symbol;
+        c << cuda_launcher(fn, k, it->second, index++);
+      }
+    }
+  }
   for (const PackageFunction& fn : plan.functions) {
     c << "/* ---- " << fn.name << " */\n\n"
       << sizes_function(fn) << output_shapes_function(fn) << call_function(fn);

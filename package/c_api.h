@@ -9,9 +9,11 @@
 /// shapes from the inputs, so callers (the torch extension, the Python
 /// loader) can allocate outputs.
 
+#include <map>
 #include <string>
 #include <vector>
 
+#include "package/cuda_launch.h"
 #include "package/plan.h"
 
 namespace kiln {
@@ -19,9 +21,11 @@ namespace kiln {
 /// The text of include/<name>.h.
 std::string package_c_header(const PackagePlan& plan);
 
-/// The C11 source of the wrappers (src/<name>_wrapper.c). It declares the
-/// kernels (compiled separately) and the runtime's thread count functions.
-std::string package_c_wrapper(const PackagePlan& plan);
+/// The C11 source of the wrappers (src/<name>_wrapper.c). For a CPU target
+/// it declares the kernels (compiled separately); for a CUDA target it holds
+/// each kernel's PTX and launcher, from `cuda` (by kernel symbol).
+std::string package_c_wrapper(const PackagePlan& plan,
+                              const std::map<std::string, CudaKernelCode>& cuda = {});
 
 /// Every symbol the shared library exports: the functions the header
 /// declares. Kernels and the runtime stay hidden.

@@ -102,7 +102,7 @@ void link_package(const LinkInputs& in) {
   const std::string so = (fs::path(in.out_dir) / ("lib" + in.name + ".so")).string();
   run_tool(cc + " -shared -o " + shell_quote(so) + " " + objects + " " + shell_quote(runtime) +
                " -Wl,--version-script=" + shell_quote(script) + " -Wl,-soname,lib" + in.name +
-               ".so -Wl,--no-undefined -lstdc++ -lpthread -lm",
+               ".so -Wl,--no-undefined -lstdc++ -lpthread -ldl -lm",
            "linking lib" + in.name + ".so", (work / "cc_shared.log").string());
 
   // The archive holds the runtime's members too, so a static link needs

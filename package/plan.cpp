@@ -118,6 +118,7 @@ PackagePlan plan_package(const PackageSpec& spec, const Target& target) {
       PackageFunction fn;
       fn.name = fn_name;
       fn.op = e.op;
+      fn.target = target;
       fn.options = e.options;
       fn.structural = structural;
       fn.generic = e.op->define_symbolic(structural, e.options);
@@ -155,7 +156,8 @@ PackagePlan plan_package(const PackageSpec& spec, const Target& target) {
     k.def = k.free.empty() ? e.op->define(e.fixed, e.options)
                            : e.op->define_symbolic(e.fixed, e.options);
     check_same_arguments(fn, k.def, e.index);
-    k.trace = e.op->default_schedule(k.def, target).trace();
+    k.trace = target.kind == Target::Kind::CUDA ? e.op->default_gpu_schedule(k.def, target).trace()
+                                                : e.op->default_schedule(k.def, target).trace();
     k.source = ScheduleSource::Default;
     k.source_note = k.free.empty() ? "no tuning database given" : "free sizes are not tuned";
     k.entry_index = e.index;

@@ -54,6 +54,7 @@ struct SizeBinding {
 struct PackageFunction {
   std::string name;                ///< "myops_matmul"
   const Op* op = nullptr;
+  Target target;                   ///< the package's target
   OpOptions options;
   OpSizes structural;              ///< the non-symbolic parameters
   /// The op with every symbolic parameter free: its arguments (names,
@@ -72,7 +73,8 @@ struct PackagePlan {
 };
 
 /// Groups the spec's entries into functions and makes one kernel per
-/// entry, every kernel with its op's default schedule (select_schedules
+/// entry, every kernel with its op's default schedule (its default GPU
+/// schedule for a CUDA target) (select_schedules
 /// then replaces those the database has better ones for). Throws UserError
 /// for two entries that make the same kernel, entries of one function that
 /// disagree on options or structural parameters, and a size that cannot

@@ -196,6 +196,11 @@ std::string python_loader_source(const PackagePlan& plan) {
   common = replace_all(common, "@PREFIX@", macro_prefix(plan.name));
   common = replace_all(common, "@LAYOUT@", std::to_string(layout_error_code()));
   py << common << "\n\n";
+  if (plan.target.kind == Target::Kind::CUDA) {
+    py << "# The functions of this package take CUDA tensors, which NumPy cannot hold: call\n"
+       << "# them through load_torch() with CUDA tensors, or from C.\n";
+    return py.str();
+  }
   for (const PackageFunction& fn : plan.functions) {
     bool bf16 = false;
     for (const Tensor& t : kernel_arguments(fn.generic)) bf16 = bf16 || t.dtype().is_bfloat();
