@@ -417,8 +417,8 @@ class KernelPrinter {
       const bool block = is_gpu_block(op->for_kind);
       std::string index = std::string(block ? "blockIdx." : "threadIdx.") + kLaneNames[dim];
       std::string min = is_const(op->min, 0) ? "" : expr(op->min) + " + ";
-      line("{");
-      ++indent_;
+      // No braces: a bound loop is a name for the index, and each loop
+      // name occurs once in a kernel.
       line("const int " + v + " = " + min + "(int)" + index + ";  // " + op->name);
       // A thread loop shorter than the block leaves the extra threads idle.
       const bool guard = !block && (!constant || extent < kernel_.block[dim]);
@@ -431,8 +431,6 @@ class KernelPrinter {
         --indent_;
         line("}");
       }
-      --indent_;
-      line("}");
       return;
     }
     const bool small = constant && is_const(op->min, 0) && extent < (int64_t(1) << 31);
