@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   add_bench_command(app, &action);
   add_show_command(app, &action);
   add_ops_command(app, &action);
+  add_package_command(app, &action);
 
   try {
     app.parse(argc, argv);
