@@ -65,6 +65,17 @@ struct WorkloadSummary {
   std::optional<TuningRecord> best;
 };
 
+/// One step of the schema's history: the SQL that takes a database from
+/// version to_version - 1 to to_version (version 0 is an empty file).
+struct SchemaMigration {
+  int to_version = 0;
+  std::string sql;
+};
+
+/// kiln's migrations, oldest first; the last one's version is the schema
+/// this kiln writes. The SQL comes from tuning_db/ (embedded at build time).
+const std::vector<SchemaMigration>& schema_migrations();
+
 class TuningDatabase {
  public:
   /// Opens (creating when absent) the database at path. Refuses, with a
@@ -73,6 +84,10 @@ class TuningDatabase {
   /// database, a schema newer than this kiln understands. Older schemas
   /// are migrated in a transaction.
   static TuningDatabase open(const std::string& path);
+  /// open() with another migration list (its last version is the newest
+  /// understood): tests act as an older or newer kiln with it.
+  static TuningDatabase open(const std::string& path,
+                             const std::vector<SchemaMigration>& migrations);
 
   TuningDatabase(TuningDatabase&&) noexcept;
   TuningDatabase& operator=(TuningDatabase&&) noexcept;
@@ -91,11 +106,17 @@ class TuningDatabase {
   /// The best ok record of a workload.
   std::optional<TuningRecord> best(const std::string& workload_key) const;
   std::optional<WorkloadKey> workload(const std::string& workload_key) const;
+  /// The workloads whose key starts with prefix (every one for ""), by key.
+  std::vector<WorkloadKey> find_workloads(const std::string& key_prefix) const;
+  /// The schema version stored in the file (schema_version() once opened,
+  /// or the newest version of the migration list open() was given).
+  int stored_schema_version() const;
   /// Every workload with its record count and best.
   std::vector<WorkloadSummary> list() const;
-  /// Deletes records that are not ok, and (when older_than_unix > 0) ok
-  /// records older than that which are not their workload's best. Returns
-  /// the number deleted.
+  /// Deletes records that are not ok (when `invalid`), and (when
+  /// older_than_unix > 0) records of any status created before that time,
+  /// except each workload's best, which is always kept. Returns the number
+  /// deleted.
   int64_t prune(bool invalid, int64_t older_than_unix);
   /// JSON Lines: one line per workload ({"workload": {...}}) followed by
   /// its records ({"record": {...}}). import_jsonl skips records already
@@ -108,6 +129,9 @@ class TuningDatabase {
   explicit TuningDatabase(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+/// The version of this kiln ("0.1.0"), as records store it.
+const char* kiln_version();
 
 /// --db when given, else $KILN_DB, else $XDG_CACHE_HOME/kiln/tuning.db
 /// (~/.cache/kiln/tuning.db).

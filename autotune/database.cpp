@@ -1,0 +1,277 @@
+// The tuning database: opening (after the checks in database_schema.cpp),
+// records, bests, listing and pruning. Every write is one BEGIN IMMEDIATE
+// transaction, so two tuners writing one file at once both keep all their
+// records (WAL lets readers go on meanwhile).
+#include "autotune/database.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include "autotune/database_impl.h"
+#include "autotune/database_schema.h"
+#include "dsl/error.h"
+
+namespace kiln {
+namespace db_rows {
+
+TuningRecord record_from_row(const sqlite::Statement& st) {
+  TuningRecord r;
+  r.id = st.int64(0);
+  r.workload_key = st.text(1);
+  r.trace_json = st.text(2);
+  r.status = st.text(3);
+  r.error = st.text(4);
+  r.median_ms = st.real(5);
+  r.gflops = st.real(6);
+  r.compile_ms = st.real(7);
+  r.created_unix = st.int64(8);
+  r.kiln_version = st.text(9);
+  return r;
+}
+
+WorkloadKey workload_from_row(const sqlite::Statement& st) {
+  WorkloadKey w;
+  w.key = st.text(0);
+  w.op = st.text(1);
+  w.shape = st.text(2);
+  w.options = st.text(3);
+  w.target = st.text(4);
+  w.hardware = st.text(5);
+  return w;
+}
+
+bool valid_status(const std::string& s) {
+  return s == "ok" || s == "invalid" || s == "compile_error" || s == "crash" || s == "timeout" ||
+         s == "rejected";
+}
+
+void insert_workload(sqlite3* db, const std::string& path, const WorkloadKey& w) {
+  sqlite::Statement st(db, path,
+                       "INSERT OR IGNORE INTO workloads "
+                       "(key, op, shape, options, target, hardware, created_unix) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  st.bind_text(1, w.key).bind_text(2, w.op).bind_text(3, w.shape).bind_text(4, w.options);
+  st.bind_text(5, w.target).bind_text(6, w.hardware).bind_int(7, std::time(nullptr)).run();
+}
+
+bool has_workload(sqlite3* db, const std::string& path, const std::string& key) {
+  sqlite::Statement st(db, path, "SELECT 1 FROM workloads WHERE key = ?1");
+  return st.bind_text(1, key).step();
+}
+
+int64_t insert_record(sqlite3* db, const std::string& path, const TuningRecord& r) {
+  sqlite::Statement st(db, path,
+                       "INSERT INTO records (workload_key, trace_json, status, error, median_ms, "
+                       "gflops, compile_ms, created_unix, kiln_version) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  st.bind_text(1, r.workload_key).bind_text(2, r.trace_json).bind_text(3, r.status);
+  st.bind_text(4, r.error).bind_real(5, r.median_ms).bind_real(6, r.gflops);
+  st.bind_real(7, r.compile_ms).bind_int(8, r.created_unix).bind_text(9, r.kiln_version).run();
+  return sqlite3_last_insert_rowid(db);
+}
+
+}  // namespace db_rows
+
+namespace {
+
+// Makes every missing directory of `dir` (mkdir -p).
+void make_directories(const std::string& dir) {
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') continue;
+    const std::string prefix = dir.substr(0, pos);
+    if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
+      user_error << "cannot create directory '" << prefix << "' for the tuning database: "
+                 << std::strerror(errno) << "; pass a writable path with --db (or KILN_DB)";
+    }
+  }
+}
+
+}  // namespace
+
+const char* kiln_version() { return KILN_VERSION; }
+
+std::string default_database_path(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("KILN_DB"); env && *env) return env;
+  std::string cache;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && xdg[0] == '/') {
+    cache = xdg;
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    cache = std::string(home) + "/.cache";
+  } else {
+    user_error << "no place for the tuning database: neither HOME nor XDG_CACHE_HOME is set; "
+               << "pass --db PATH or set KILN_DB";
+  }
+  const std::string dir = cache + "/kiln";
+  make_directories(dir);
+  return dir + "/tuning.db";
+}
+
+TuningDatabase::TuningDatabase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TuningDatabase::TuningDatabase(TuningDatabase&&) noexcept = default;
+TuningDatabase& TuningDatabase::operator=(TuningDatabase&&) noexcept = default;
+TuningDatabase::~TuningDatabase() = default;
+
+TuningDatabase TuningDatabase::open(const std::string& path) {
+  return open(path, schema_migrations());
+}
+
+TuningDatabase TuningDatabase::open(const std::string& path,
+                                    const std::vector<SchemaMigration>& migrations) {
+  internal_assert(!migrations.empty()) << "a tuning database needs at least one migration";
+  if (path.empty()) user_error << "empty tuning database path; pass --db PATH";
+  // Refusals happen here, before SQLite ever opens the file read-write.
+  db_schema::check_before_open(path, migrations.back().to_version);
+
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK) {
+    std::string why = impl->db ? sqlite3_errmsg(impl->db) : "out of memory";
+    user_error << "cannot open tuning database '" << path << "': " << why
+               << "; check that its directory exists and is writable, or pass another --db path";
+  }
+  sqlite3_busy_timeout(impl->db, sqlite::kBusyTimeoutMs);
+  sqlite3_extended_result_codes(impl->db, 1);
+  impl->version = db_schema::create_or_migrate(impl->db, path, migrations);
+  // WAL only once the file is known to be ours (switching modes writes to
+  // the file). Readers then never block the writer, nor it them. A file
+  // system without shared memory keeps the rollback journal: slower, as
+  // safe.
+  sqlite3_exec(impl->db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+  // In WAL mode NORMAL never corrupts the file; a power cut may lose the
+  // last commits, a fair price for not syncing after every measurement.
+  sqlite::exec(impl->db, path, "PRAGMA synchronous = NORMAL");
+  sqlite::exec(impl->db, path, "PRAGMA foreign_keys = ON");
+  return TuningDatabase(std::move(impl));
+}
+
+const std::string& TuningDatabase::path() const { return impl_->path; }
+
+int TuningDatabase::schema_version() { return schema_migrations().back().to_version; }
+
+int TuningDatabase::stored_schema_version() const { return impl_->version; }
+
+void TuningDatabase::add_workload(const WorkloadKey& w) {
+  internal_assert(!w.key.empty()) << "add_workload: a workload needs a key";
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  sqlite::write_transaction(impl_->db, impl_->path,
+                            [&] { db_rows::insert_workload(impl_->db, impl_->path, w); });
+}
+
+int64_t TuningDatabase::add_record(const TuningRecord& record) {
+  internal_assert(db_rows::valid_status(record.status))
+      << "add_record: unknown status '" << record.status << "'";
+  TuningRecord r = record;
+  if (r.created_unix == 0) r.created_unix = std::time(nullptr);
+  if (r.kiln_version.empty()) r.kiln_version = KILN_VERSION;
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  int64_t id = 0;
+  sqlite::write_transaction(impl_->db, impl_->path, [&] {
+    if (!db_rows::has_workload(impl_->db, impl_->path, r.workload_key)) {
+      user_error << "tuning database '" << impl_->path << "': a record for workload "
+                 << r.workload_key << ", which it does not hold; add the workload first";
+    }
+    id = db_rows::insert_record(impl_->db, impl_->path, r);
+  });
+  return id;
+}
+
+std::vector<TuningRecord> TuningDatabase::records(const std::string& workload_key) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::string sql = std::string("SELECT ") + db_rows::kRecordColumns +
+                          " FROM records WHERE workload_key = ?1 ORDER BY id";
+  sqlite::Statement st(impl_->db, impl_->path, sql.c_str());
+  st.bind_text(1, workload_key);
+  std::vector<TuningRecord> out;
+  while (st.step()) out.push_back(db_rows::record_from_row(st));
+  return out;
+}
+
+std::optional<TuningRecord> TuningDatabase::best(const std::string& workload_key) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  // Ties go to the older record: the answer does not change when an equal
+  // measurement arrives.
+  const std::string sql = std::string("SELECT ") + db_rows::kRecordColumns +
+                          " FROM records WHERE workload_key = ?1 AND status = 'ok' "
+                          "ORDER BY median_ms, id LIMIT 1";
+  sqlite::Statement st(impl_->db, impl_->path, sql.c_str());
+  st.bind_text(1, workload_key);
+  if (!st.step()) return std::nullopt;
+  return db_rows::record_from_row(st);
+}
+
+std::optional<WorkloadKey> TuningDatabase::workload(const std::string& workload_key) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::string sql =
+      std::string("SELECT ") + db_rows::kWorkloadColumns + " FROM workloads WHERE key = ?1";
+  sqlite::Statement st(impl_->db, impl_->path, sql.c_str());
+  st.bind_text(1, workload_key);
+  if (!st.step()) return std::nullopt;
+  return db_rows::workload_from_row(st);
+}
+
+std::vector<WorkloadKey> TuningDatabase::find_workloads(const std::string& key_prefix) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  // substr rather than LIKE: keys are plain hex, but a prefix typed by a
+  // person must not be read as a pattern.
+  const std::string sql = std::string("SELECT ") + db_rows::kWorkloadColumns +
+                          " FROM workloads WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key";
+  sqlite::Statement st(impl_->db, impl_->path, sql.c_str());
+  st.bind_text(1, key_prefix);
+  std::vector<WorkloadKey> out;
+  while (st.step()) out.push_back(db_rows::workload_from_row(st));
+  return out;
+}
+
+std::vector<WorkloadSummary> TuningDatabase::list() const {
+  std::vector<WorkloadSummary> out;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    sqlite::Statement st(impl_->db, impl_->path,
+                         "SELECT w.key, w.op, w.shape, w.options, w.target, w.hardware, "
+                         "(SELECT count(*) FROM records r WHERE r.workload_key = w.key) "
+                         "FROM workloads w ORDER BY w.op, w.shape, w.key");
+    while (st.step()) {
+      WorkloadSummary s;
+      s.workload = db_rows::workload_from_row(st);
+      s.records = st.int64(6);
+      out.push_back(std::move(s));
+    }
+  }
+  for (WorkloadSummary& s : out) s.best = best(s.workload.key);
+  return out;
+}
+
+int64_t TuningDatabase::prune(bool invalid, int64_t older_than_unix) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  int64_t deleted = 0;
+  sqlite::write_transaction(impl_->db, impl_->path, [&] {
+    if (invalid) {
+      sqlite::Statement(impl_->db, impl_->path, "DELETE FROM records WHERE status != 'ok'").run();
+      deleted += sqlite3_changes(impl_->db);
+    }
+    if (older_than_unix > 0) {
+      // Each workload's best survives any age: it is what `kiln tune`
+      // serves, and the reason the workload was tuned.
+      sqlite::Statement st(impl_->db, impl_->path,
+                           "DELETE FROM records WHERE created_unix < ?1 AND id NOT IN ("
+                           "  SELECT best_id FROM ("
+                           "    SELECT (SELECT b.id FROM records b WHERE b.workload_key = w.key "
+                           "            AND b.status = 'ok' ORDER BY b.median_ms, b.id LIMIT 1) "
+                           "      AS best_id FROM workloads w) "
+                           // NOT IN with a NULL in the list is never true: a workload
+                           // without an ok record must not protect every record.
+                           "  WHERE best_id IS NOT NULL)");
+      st.bind_int(1, older_than_unix).run();
+      deleted += sqlite3_changes(impl_->db);
+    }
+  });
+  return deleted;
+}
+
+}  // namespace kiln

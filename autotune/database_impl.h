@@ -1,0 +1,50 @@
+#pragma once
+/// \file
+/// What database.cpp and database_jsonl.cpp share (internal to libkiln):
+/// the connection and the row <-> struct conversions.
+
+#include <sqlite3.h>
+
+#include <mutex>
+#include <string>
+
+#include "autotune/database.h"
+#include "autotune/sqlite_util.h"
+
+namespace kiln {
+
+struct TuningDatabase::Impl {
+  sqlite3* db = nullptr;
+  std::string path;
+  int version = 0;
+  // One connection serves every thread of a process; SQLite's own locks
+  // order the processes.
+  mutable std::mutex mu;
+  ~Impl() { sqlite3_close_v2(db); }
+};
+
+namespace db_rows {
+
+/// The columns record_from_row reads, in its order.
+constexpr const char* kRecordColumns =
+    "id, workload_key, trace_json, status, error, median_ms, gflops, compile_ms, created_unix, "
+    "kiln_version";
+/// The columns workload_from_row reads, in its order.
+constexpr const char* kWorkloadColumns = "key, op, shape, options, target, hardware";
+
+TuningRecord record_from_row(const sqlite::Statement& st);
+WorkloadKey workload_from_row(const sqlite::Statement& st);
+
+/// Whether status is one of the statuses TuningRecord lists.
+bool valid_status(const std::string& status);
+
+/// INSERT OR IGNORE of a workload; call inside a write transaction.
+void insert_workload(sqlite3* db, const std::string& path, const WorkloadKey& w);
+/// Whether the workload exists.
+bool has_workload(sqlite3* db, const std::string& path, const std::string& key);
+/// Inserts r as given (created_unix and kiln_version already set); returns
+/// its id. Call inside a write transaction.
+int64_t insert_record(sqlite3* db, const std::string& path, const TuningRecord& r);
+
+}  // namespace db_rows
+}  // namespace kiln

@@ -1,0 +1,176 @@
+// Export and import of the tuning database as JSON Lines, to move results
+// between machines:
+//   {"workload": {"key": ..., "op": ..., "shape": ..., "options": ..., "target": ..., "hardware": ...}}
+//   {"record": {"workload_key": ..., "trace_json": ..., "status": ..., ...}}
+// Import reads and checks the whole file before writing anything, then adds
+// everything in one transaction: a bad line leaves the database unchanged.
+#include <istream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "autotune/database.h"
+#include "autotune/database_impl.h"
+#include "dsl/error.h"
+
+namespace kiln {
+namespace {
+
+using nlohmann::json;
+
+json workload_json(const WorkloadKey& w) {
+  return {{"key", w.key},       {"op", w.op},         {"shape", w.shape},
+          {"options", w.options}, {"target", w.target}, {"hardware", w.hardware}};
+}
+
+json record_json(const TuningRecord& r) {
+  return {{"workload_key", r.workload_key}, {"trace_json", r.trace_json},
+          {"status", r.status},             {"error", r.error},
+          {"median_ms", r.median_ms},       {"gflops", r.gflops},
+          {"compile_ms", r.compile_ms},     {"created_unix", r.created_unix},
+          {"kiln_version", r.kiln_version}};
+}
+
+// Reads fields of one line's object, naming the line and field in errors.
+class Fields {
+ public:
+  Fields(const json& obj, int line, const char* kind) : obj_(obj), line_(line), kind_(kind) {}
+
+  std::string text(const char* name, bool required = true) const {
+    const json* v = find(name, required);
+    if (!v) return "";
+    if (!v->is_string()) bad(name, "a string");
+    return v->get<std::string>();
+  }
+  double number(const char* name) const {
+    const json* v = find(name, false);
+    if (!v) return 0;
+    if (!v->is_number()) bad(name, "a number");
+    return v->get<double>();
+  }
+  int64_t integer(const char* name) const {
+    const json* v = find(name, true);
+    if (!v->is_number_integer()) bad(name, "an integer");
+    return v->get<int64_t>();
+  }
+  [[noreturn]] void bad(const std::string& name, const std::string& want) const {
+    user_error << "import line " << line_ << ": field '" << name << "' of the " << kind_
+               << " must be " << want << "; the file is not what `kiln db export` writes";
+    throw UserError("unreachable");
+  }
+
+ private:
+  const json* find(const char* name, bool required) const {
+    auto it = obj_.find(name);
+    if (it == obj_.end()) {
+      if (required) bad(name, "present");
+      return nullptr;
+    }
+    return &*it;
+  }
+  const json& obj_;
+  int line_;
+  const char* kind_;
+};
+
+struct ImportLine {
+  int line = 0;
+  std::optional<WorkloadKey> workload;
+  std::optional<TuningRecord> record;
+};
+
+ImportLine parse_line(const std::string& text, int line) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    user_error << "import line " << line << " is not JSON (" << e.what()
+               << "); `kiln db import` takes the JSON Lines file `kiln db export` writes";
+  }
+  ImportLine out;
+  out.line = line;
+  if (j.is_object() && j.size() == 1 && j.contains("workload") && j["workload"].is_object()) {
+    const Fields f(j["workload"], line, "workload");
+    WorkloadKey w;
+    w.key = f.text("key");
+    w.op = f.text("op");
+    w.shape = f.text("shape");
+    w.options = f.text("options", false);
+    w.target = f.text("target");
+    w.hardware = f.text("hardware");
+    if (w.key.empty()) f.bad("key", "a non-empty string");
+    out.workload = w;
+    return out;
+  }
+  if (j.is_object() && j.size() == 1 && j.contains("record") && j["record"].is_object()) {
+    const Fields f(j["record"], line, "record");
+    TuningRecord r;
+    r.workload_key = f.text("workload_key");
+    r.trace_json = f.text("trace_json");
+    r.status = f.text("status");
+    if (!db_rows::valid_status(r.status)) {
+      f.bad("status", "one of ok, invalid, compile_error, crash, timeout, rejected");
+    }
+    r.error = f.text("error", false);
+    r.median_ms = f.number("median_ms");
+    r.gflops = f.number("gflops");
+    r.compile_ms = f.number("compile_ms");
+    r.created_unix = f.integer("created_unix");
+    r.kiln_version = f.text("kiln_version", false);
+    if (r.kiln_version.empty()) r.kiln_version = "unknown";
+    out.record = r;
+    return out;
+  }
+  user_error << "import line " << line << " is neither {\"workload\": {...}} nor "
+             << "{\"record\": {...}}; `kiln db import` takes the JSON Lines file `kiln db export` "
+             << "writes";
+  return out;
+}
+
+bool has_record(sqlite3* db, const std::string& path, const TuningRecord& r) {
+  sqlite::Statement st(db, path,
+                       "SELECT 1 FROM records WHERE workload_key = ?1 AND trace_json = ?2 "
+                       "AND created_unix = ?3");
+  return st.bind_text(1, r.workload_key).bind_text(2, r.trace_json).bind_int(3, r.created_unix).step();
+}
+
+}  // namespace
+
+void TuningDatabase::export_jsonl(std::ostream& out) const {
+  for (const WorkloadKey& w : find_workloads("")) {
+    out << json{{"workload", workload_json(w)}}.dump() << "\n";
+    for (const TuningRecord& r : records(w.key)) out << json{{"record", record_json(r)}}.dump() << "\n";
+  }
+  out.flush();
+  if (!out) user_error << "writing the export failed (disk full, or the output was closed)";
+}
+
+int64_t TuningDatabase::import_jsonl(std::istream& in) {
+  std::vector<ImportLine> lines;
+  std::string text;
+  for (int line = 1; std::getline(in, text); ++line) {
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    lines.push_back(parse_line(text, line));
+  }
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  int64_t added = 0;
+  sqlite::write_transaction(impl_->db, impl_->path, [&] {
+    for (const ImportLine& l : lines) {
+      if (l.workload) {
+        db_rows::insert_workload(impl_->db, impl_->path, *l.workload);
+        continue;
+      }
+      const TuningRecord& r = *l.record;
+      if (!db_rows::has_workload(impl_->db, impl_->path, r.workload_key)) {
+        user_error << "import line " << l.line << ": a record of workload " << r.workload_key
+                   << ", which neither the file (before this line) nor the database holds; "
+                   << "nothing was imported";
+      }
+      if (has_record(impl_->db, impl_->path, r)) continue;
+      db_rows::insert_record(impl_->db, impl_->path, r);
+      ++added;
+    }
+  });
+  return added;
+}
+
+}  // namespace kiln
