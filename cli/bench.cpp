@@ -10,6 +10,7 @@
 
 #include "autotune/timing.h"
 #include "cli/common.h"
+#include "runtime/calibration.h"
 
 namespace kiln::cli {
 namespace {
@@ -67,6 +68,16 @@ int run_bench(const BenchArgs& a) {
     return 1;
   }
 
+  // The roofline: this machine's peaks at this thread count, measured once
+  // and cached (before the timing, so the measurement does not disturb it).
+  bool calibrated_now = false;
+  const Calibration peak = machine_calibration(&calibrated_now);
+  if (calibrated_now && !a.json) {
+    std::fprintf(stderr, "kiln: measured this machine's peak FLOP/s and bandwidth once, cached in "
+                         "%s (`kiln calibrate` measures again)\n",
+                 calibration_cache_path().c_str());
+  }
+
   const Timing t = time_kernel(*kernel, args, a.repeat);
   const double flops = w.op->flops(w.sizes, w.options);
   const double bytes = w.op->bytes(w.sizes, w.options);
@@ -77,6 +88,10 @@ int run_bench(const BenchArgs& a) {
   j["repeats"] = t.repeats;
   j["gflops"] = gflops;
   j["gbps"] = gbps;
+  j["peak_gflops"] = peak.peak_gflops;
+  j["peak_gbps"] = peak.peak_gbps;
+  j["flop_peak_fraction"] = gflops / peak.peak_gflops;
+  j["bw_peak_fraction"] = gbps / peak.peak_gbps;
   if (a.json) {
     std::cout << j.dump() << std::endl;
     return 0;
@@ -91,6 +106,9 @@ int run_bench(const BenchArgs& a) {
   std::printf("  time:     median %.3f ms, min %.3f ms over %d runs\n", t.median_ms, t.min_ms,
               t.repeats);
   std::printf("  speed:    %.1f GFLOP/s, %.1f GB/s\n", gflops, gbps);
+  std::printf("  roofline: %.1f%% of peak %.0f GFLOP/s, %.1f%% of streaming bandwidth %.0f GB/s\n",
+              100 * gflops / peak.peak_gflops, peak.peak_gflops, 100 * gbps / peak.peak_gbps,
+              peak.peak_gbps);
   return 0;
 }
 
