@@ -136,7 +136,8 @@ std::string package_readme(const PackagePlan& plan) {
     << "The first kernel whose fixed sizes match runs; sizes no kernel covers give `" << P
     << "_ERROR_NO_KERNEL`.\n\n"
     << "## C\n\n```c\n#include \"" << n << ".h\"\n\n"
-    << "/* Every argument is a DLTensor in host memory, dense row-major; the caller\n"
+    << "/* Every argument is a DLTensor in "
+    << (plan.target.kind == Target::Kind::CUDA ? "GPU" : "host") << " memory, dense row-major; the caller\n"
     << "   allocates outputs (" << fn.name << "_output_shapes gives their shapes). */\n"
     << "int rc = " << fn.name << "(" << [&] {
          std::string s;
@@ -145,7 +146,7 @@ std::string package_readme(const PackagePlan& plan) {
        }() << "&" << out << ");\n"
     << "if (rc != " << P << "_OK) fprintf(stderr, \"%s\\n\", " << n << "_last_error());\n```\n\n"
     << "Build: `cc -I<package>/include main.c -L<package> -l" << n << " -Wl,-rpath,<package>`, "
-    << "or link `lib" << n << ".a` with `-lstdc++ -lpthread -lm`. Error codes:\n\n";
+    << "or link `lib" << n << ".a` with `-lstdc++ -lpthread -ldl -lm`. Error codes:\n\n";
   const auto& codes = package_error_codes();
   for (size_t i = 0; i < codes.size(); i++) {
     r << "- " << i << " `" << P << "_" << codes[i].first << "`: " << codes[i].second << "\n";
