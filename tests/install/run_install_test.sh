@@ -11,6 +11,11 @@ rm -rf "$work"
 mkdir -p "$work"
 cmake --install "$build" --prefix "$work/prefix" >"$work/install.log"
 "$work/prefix/bin/kiln" --version
+# `kiln package` from the installed tree finds libkiln_runtime.a beside libkiln.
+printf '{"name": "inst", "ops": [{"op": "matmul", "shape": {"M": 4, "N": "N", "K": 4}}]}' >"$work/spec.json"
+"$work/prefix/bin/kiln" package --spec "$work/spec.json" --out "$work/pkg" --db "$work/empty.db" \
+  >"$work/package.log" 2>&1 || { cat "$work/package.log"; exit 1; }
+test -f "$work/pkg/libinst.so" && test -f "$work/pkg/include/inst.h"
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S "$here/project" -B "$work/build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
