@@ -40,6 +40,8 @@ SPEC = {
         {"op": "conv2d", "shape": {"N": 2, "C": 3, "H": 10, "W": 9, "K": 4, "R": 3, "S": 3,
                                    "stride": 1, "pad": 1}},
         {"op": "softmax", "shape": {"M": "M", "N": 100}},
+        # A second function of one op, with another dtype: it needs its own name.
+        {"op": "softmax", "name": "softmax_bf16", "shape": {"M": "M", "N": 64, "dtype": "bf16"}},
     ],
 }
 
@@ -93,13 +95,29 @@ class TorchOps(unittest.TestCase):
             x = torch.randn(m, 100) * 4
             close(ops.softmax(x), torch.softmax(x, dim=-1), "softmax M=%d" % m)
 
-    def test_inputs_are_not_copied_and_views_with_offsets_work(self):
+    def test_row_slice_at_a_storage_offset(self):
         # A contiguous slice starts at a storage offset: its data pointer,
         # not the storage's, must reach the kernel.
         big = torch.randn(20, 24)
         a = big[4:]
         b = torch.randn(24, 32)
         close(ops.matmul(a, b), torch.matmul(a, b), "matmul of a row slice")
+
+    def test_unaligned_data(self):
+        # One float past a 64-byte boundary: the kernels assume no alignment.
+        a = torch.randn(16 * 24 + 1)[1:].view(16, 24)
+        b = torch.randn(24, 32)
+        close(ops.matmul(a, b), torch.matmul(a, b), "matmul of unaligned data")
+
+    def test_bfloat16(self):
+        x = torch.randn(9, 64).to(torch.bfloat16)
+        got = ops.softmax_bf16(x)
+        self.assertEqual(got.dtype, torch.bfloat16)
+        want = torch.softmax(x.float(), dim=-1)
+        err = (got.float() - want).abs().max().item()
+        self.assertLess(err, 1e-2, "bf16 softmax error %g" % err)
+        with self.assertRaisesRegex(RuntimeError, "dtype float32; expected bfloat16"):
+            ops.softmax_bf16(torch.randn(9, 64))
 
     def test_wrong_dtype(self):
         with self.assertRaisesRegex(RuntimeError, "argument 'A' has dtype float64; expected float32"):
