@@ -27,6 +27,7 @@ void add_bench_command(CLI::App& app, Action* action);
 void add_show_command(CLI::App& app, Action* action);
 void add_ops_command(CLI::App& app, Action* action);
 void add_package_command(CLI::App& app, Action* action);
+void add_db_command(CLI::App& app, Action* action);
 void add_calibrate_command(CLI::App& app, Action* action);
 
 /// "M=1024,N=512,layout=nhwc" -> ordered (name, value) pairs. Throws

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   add_show_command(app, &action);
   add_ops_command(app, &action);
   add_package_command(app, &action);
+  add_db_command(app, &action);
   add_calibrate_command(app, &action);
 
   try {
