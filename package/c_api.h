@@ -1,9 +1,9 @@
 #pragma once
 /// \file
-/// The package's C interface: include/<name>.h and the C source of the
-/// wrappers behind it. Every function takes DLPack tensors (inputs, then
-/// outputs the caller allocated), checks device, dtype, rank, shape,
-/// strides and overlap, picks the kernel for the sizes it was given and
+/// The package's C interface: include/<name>.h (c_header.cpp) and the C
+/// source of the wrappers behind it (c_wrapper.cpp). Every function takes
+/// DLPack tensors (inputs, then outputs the caller allocated), checks
+/// device, dtype, rank, shape, strides and overlap, picks the kernel for the sizes it was given and
 /// returns an error code; <name>_last_error() returns the message of the
 /// calling thread's last failure. <fn>_output_shapes() computes the output
 /// shapes from the inputs, so callers (the torch extension, the Python
@@ -43,5 +43,13 @@ std::vector<std::string> function_argument_names(const PackageFunction& fn);
 
 /// "M=64,N=N,K=32": the kernel's sizes, a free size written as its name.
 std::string kernel_sizes_text(const PackageFunction& fn, const PackageKernel& k);
+
+/// The C parameter lists of fn's entry points:
+/// "const DLTensor* A, const DLTensor* B" (inputs),
+/// "const DLTensor* A, const DLTensor* B, int64_t* C_shape" (output shapes),
+/// "const DLTensor* A, const DLTensor* B, DLTensor* C" (the call).
+std::string c_input_params(const PackageFunction& fn);
+std::string c_output_shapes_params(const PackageFunction& fn);
+std::string c_call_params(const PackageFunction& fn);
 
 }  // namespace kiln

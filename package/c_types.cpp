@@ -12,35 +12,28 @@ namespace {
 
 using VarName = std::function<std::string(const std::string&)>;
 
-std::string emit(const Expr& e, const VarName& var, bool python) {
+std::string emit(const Expr& e, const VarName& var) {
   auto bin = [&](const Expr& a, const char* op, const Expr& b) {
-    return "(" + emit(a, var, python) + " " + op + " " + emit(b, var, python) + ")";
+    return "(" + emit(a, var) + " " + op + " " + emit(b, var) + ")";
   };
-  auto call = [&](const char* c_fn, const char* py_fn, const Expr& a, const Expr& b) {
-    return std::string(python ? py_fn : c_fn) + "(" + emit(a, var, python) + ", " +
-           emit(b, var, python) + ")";
+  auto call = [&](const char* fn, const Expr& a, const Expr& b) {
+    return std::string(fn) + "(" + emit(a, var) + ", " + emit(b, var) + ")";
   };
-  if (const IntImm* op = e.as<IntImm>()) {
-    return python ? std::to_string(op->value) : "INT64_C(" + std::to_string(op->value) + ")";
-  }
+  if (const IntImm* op = e.as<IntImm>()) return "INT64_C(" + std::to_string(op->value) + ")";
   if (const Var* op = e.as<Var>()) return var(op->name);
   if (const Add* op = e.as<Add>()) return bin(op->a, "+", op->b);
   if (const Sub* op = e.as<Sub>()) return bin(op->a, "-", op->b);
   if (const Mul* op = e.as<Mul>()) return bin(op->a, "*", op->b);
-  if (const Div* op = e.as<Div>()) {
-    return python ? bin(op->a, "//", op->b) : call("kiln_floordiv", "", op->a, op->b);
-  }
-  if (const Mod* op = e.as<Mod>()) {
-    return python ? bin(op->a, "%", op->b) : call("kiln_floormod", "", op->a, op->b);
-  }
-  if (const Min* op = e.as<Min>()) return call("kiln_min", "min", op->a, op->b);
-  if (const Max* op = e.as<Max>()) return call("kiln_max", "max", op->a, op->b);
+  if (const Div* op = e.as<Div>()) return call("kiln_floordiv", op->a, op->b);
+  if (const Mod* op = e.as<Mod>()) return call("kiln_floormod", op->a, op->b);
+  if (const Min* op = e.as<Min>()) return call("kiln_min", op->a, op->b);
+  if (const Max* op = e.as<Max>()) return call("kiln_max", op->a, op->b);
   // A shape written with 32-bit constants carries a widening cast; the
   // value is the same in 64 bits.
   if (const Cast* op = e.as<Cast>()) {
     internal_assert(op->type.is_int() || op->type.is_uint())
         << "a shape expression casts to " << op->type.str();
-    return emit(op->value, var, python);
+    return emit(op->value, var);
   }
   internal_error << "shape expression of kind " << ir_kind_name(e->kind)
                  << " cannot be written in a package";
@@ -82,8 +75,6 @@ std::string framework_dtype_name(Type t) {
   return "?";
 }
 
-std::string c_size_expr(const Expr& e, const VarName& var) { return emit(e, var, false); }
-
-std::string python_size_expr(const Expr& e, const VarName& var) { return emit(e, var, true); }
+std::string c_size_expr(const Expr& e, const VarName& var) { return emit(e, var); }
 
 }  // namespace kiln

@@ -27,9 +27,4 @@ std::string framework_dtype_name(Type t);
 /// expression a shape cannot hold.
 std::string c_size_expr(const Expr& e, const std::function<std::string(const std::string&)>& var);
 
-/// e as Python source over variables the caller names (// and % are floor
-/// division and modulo in Python too).
-std::string python_size_expr(const Expr& e,
-                             const std::function<std::string(const std::string&)>& var);
-
 }  // namespace kiln

@@ -1,12 +1,12 @@
-// Generating the package's C header and wrappers. The wrappers are the only
-// line of defence: kernels trust their arguments completely (dense,
-// noalias, exact shapes), so everything a caller can get wrong is checked
-// here before a kernel runs, and reported as a code plus a message that
-// names the function, the argument and what was expected.
+// Generating the package's C wrappers. They are the only line of defence:
+// kernels trust their arguments completely (dense, noalias, exact shapes),
+// so everything a caller can get wrong is checked here before a kernel
+// runs, and reported as a code plus a message that names the function, the
+// argument and what was expected.
 #include "package/c_api.h"
 
 #include <algorithm>
-#include <cctype>
+#include <limits>
 #include <sstream>
 
 #include "codegen/llvm/kernel_args.h"
@@ -201,20 +201,12 @@ std::string kernel_prototype(const PackageKernel& k) {
   return s + ")";
 }
 
-std::string input_params(const PackageFunction& fn) {
-  std::string s;
-  for (const Tensor& t : fn.generic.inputs()) {
-    s += (s.empty() ? "" : ", ") + std::string("const DLTensor* ") + t.name();
-  }
-  return s;
-}
-
 /// The static function reading the sizes from the inputs and checking the
 /// inputs: the part the call and the output shapes share.
 std::string sizes_function(const PackageFunction& fn) {
   std::ostringstream c;
   const std::string F = "\"" + fn.name + "\"";
-  c << "static int " << fn.name << "_sizes(" << input_params(fn)
+  c << "static int " << fn.name << "_sizes(" << c_input_params(fn)
     << (fn.generic.inputs().empty() ? "" : ", ") << "int64_t* s) {\n  int rc;\n";
   for (const Tensor& t : fn.generic.inputs()) {
     c << "  if ((rc = check_tensor(" << F << ", \"" << t.name() << "\", " << t.name() << ", "
@@ -264,22 +256,6 @@ std::string sizes_function(const PackageFunction& fn) {
   return c.str();
 }
 
-std::string output_shapes_params(const PackageFunction& fn) {
-  std::string s = input_params(fn);
-  for (const Tensor& t : fn.generic.outputs()) {
-    s += (s.empty() ? "" : ", ") + std::string("int64_t* ") + t.name() + "_shape";
-  }
-  return s;
-}
-
-std::string call_params(const PackageFunction& fn) {
-  std::string s = input_params(fn);
-  for (const Tensor& t : fn.generic.outputs()) {
-    s += (s.empty() ? "" : ", ") + std::string("DLTensor* ") + t.name();
-  }
-  return s;
-}
-
 std::string input_names(const PackageFunction& fn) {
   std::string s;
   for (const Tensor& t : fn.generic.inputs()) s += (s.empty() ? "" : ", ") + t.name();
@@ -293,7 +269,7 @@ std::string size_count(const PackageFunction& fn) {
 
 std::string output_shapes_function(const PackageFunction& fn) {
   std::ostringstream c;
-  c << "int " << fn.name << "_output_shapes(" << output_shapes_params(fn) << ") {\n"
+  c << "int " << fn.name << "_output_shapes(" << c_output_shapes_params(fn) << ") {\n"
     << "  int64_t s[" << size_count(fn) << "];\n"
     << "  int rc = " << fn.name << "_sizes(" << input_names(fn)
     << (fn.generic.inputs().empty() ? "" : ", ") << "s);\n  if (rc) return rc;\n";
@@ -312,7 +288,7 @@ std::string output_shapes_function(const PackageFunction& fn) {
 std::string call_function(const PackageFunction& fn) {
   std::ostringstream c;
   const std::string F = "\"" + fn.name + "\"";
-  c << "int " << fn.name << "(" << call_params(fn) << ") {\n"
+  c << "int " << fn.name << "(" << c_call_params(fn) << ") {\n"
     << "  int64_t s[" << size_count(fn) << "];\n"
     << "  int rc = " << fn.name << "_sizes(" << input_names(fn)
     << (fn.generic.inputs().empty() ? "" : ", ") << "s);\n  if (rc) return rc;\n";
@@ -400,113 +376,7 @@ std::string call_function(const PackageFunction& fn) {
   return c.str();
 }
 
-std::string type_line(const Tensor& t) {
-  return framework_dtype_name(t.dtype()) + " " + shape_str(t.shape());
-}
-
 }  // namespace
-
-std::string macro_prefix(const std::string& package_name) {
-  std::string s;
-  for (char c : package_name) s += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-const std::vector<std::pair<std::string, std::string>>& package_error_codes() {
-  static const std::vector<std::pair<std::string, std::string>> codes = {
-      {"OK", "success"},
-      {"ERROR_NULL", "a tensor, its shape or its data is NULL"},
-      {"ERROR_DEVICE", "a tensor is on another device than the package's (kDLCPU or kDLCUDA)"},
-      {"ERROR_DTYPE", "a tensor has the wrong element type"},
-      {"ERROR_SHAPE", "a tensor has the wrong rank or a wrong dimension"},
-      {"ERROR_LAYOUT", "a tensor is not dense row-major (contiguous)"},
-      {"ERROR_OVERLAP", "an output shares memory with another argument"},
-      {"ERROR_NO_KERNEL", "the package has no kernel for these sizes"},
-      {"ERROR_KERNEL", "the kernel failed (an intermediate buffer could not be allocated)"},
-      {"ERROR_CUDA", "the CUDA driver failed or is missing (GPU packages)"},
-  };
-  return codes;
-}
-
-std::vector<std::string> function_argument_names(const PackageFunction& fn) {
-  std::vector<std::string> names;
-  for (const Tensor& t : kernel_arguments(fn.generic)) names.push_back(t.name());
-  return names;
-}
-
-std::string kernel_sizes_text(const PackageFunction& fn, const PackageKernel& k) {
-  std::string s;
-  for (const OpParam& p : fn.op->params()) {
-    if (!p.symbolic) continue;
-    auto it = k.fixed.find(p.name);
-    s += (s.empty() ? "" : ",") + p.name + "=" + (it == k.fixed.end() ? p.name : std::to_string(it->second));
-  }
-  return s;
-}
-
-std::vector<std::string> package_exported_symbols(const PackagePlan& plan) {
-  std::vector<std::string> s = {plan.name + "_last_error", plan.name + "_set_num_threads",
-                                plan.name + "_num_threads"};
-  for (const PackageFunction& fn : plan.functions) {
-    s.push_back(fn.name);
-    s.push_back(fn.name + "_output_shapes");
-  }
-  return s;
-}
-
-std::string package_c_header(const PackagePlan& plan) {
-  const std::string P = macro_prefix(plan.name);
-  std::ostringstream h;
-  // The full target (every CPU feature) is in manifest.json; one line here.
-  const size_t features = plan.target.features.empty()
-                              ? 0
-                              : 1 + std::count(plan.target.features.begin(), plan.target.features.end(), ',');
-  const bool gpu = plan.target.kind == Target::Kind::CUDA;
-  h << "/* Generated by kiln " << KILN_VERSION << ": package " << plan.name << " for ";
-  if (gpu) {
-    h << plan.target.str() << ".\n * Kernels are PTX, loaded with libcuda at the first call and launched on\n"
-      << " * the default stream (asynchronously, like any CUDA call).\n";
-  } else {
-    h << "llvm -mcpu=" << plan.target.cpu << " (" << plan.target.triple << ", " << features
-      << " CPU feature flags).\n * Run it on a CPU with the features manifest.json lists.\n";
-  }
-  h << " * Link lib" << plan.name << ".so (or lib" << plan.name
-    << ".a with -lstdc++ -lpthread -ldl -lm). */\n"
-    << "#ifndef " << P << "_H\n#define " << P << "_H\n\n#include <stdint.h>\n\n"
-    << "#include \"dlpack.h\"\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
-    << "/* What every function returns. */\n";
-  const auto& codes = package_error_codes();
-  for (size_t i = 0; i < codes.size(); i++) {
-    h << "#define " << P << "_" << codes[i].first << " " << i << "  /* " << codes[i].second << " */\n";
-  }
-  h << "\n/* The message of the calling thread's last failure (\"\" before any). */\n"
-    << "const char* " << plan.name << "_last_error(void);\n"
-    << "/* Threads the kernels' parallel loops use (default: KILN_NUM_THREADS, else every core). */\n"
-    << "void " << plan.name << "_set_num_threads(int n);\nint " << plan.name << "_num_threads(void);\n\n"
-    << "/* Every function takes its inputs, then its outputs, as DLPack tensors in "
-    << (gpu ? "GPU\n * memory (kDLCUDA, all on one device)" : "host\n * memory (kDLCPU)") << ", dense row-major (strides NULL, or those of a contiguous tensor),\n"
-    << " * with the dtypes and shapes below; the caller allocates the outputs\n"
-    << " * (<function>_output_shapes gives their shapes). Outputs must not overlap\n"
-    << " * another argument. A name in a shape is a size read from the inputs. */\n\n";
-  for (const PackageFunction& fn : plan.functions) {
-    h << "/* " << fn.name << ": " << fn.op->description() << "\n";
-    for (const Tensor& t : fn.generic.inputs()) h << " *   " << t.name() << ": " << type_line(t) << " (input)\n";
-    for (const Tensor& t : fn.generic.outputs()) h << " *   " << t.name() << ": " << type_line(t) << " (output)\n";
-    std::string opts;
-    for (const auto& [k, v] : fn.options) opts += (opts.empty() ? "" : ", ") + k + "=" + v;
-    for (const auto& [k, v] : fn.structural) opts += (opts.empty() ? "" : ", ") + k + "=" + std::to_string(v);
-    h << " * Settings: " << opts << "\n * Kernels (the first that fits the sizes runs):\n";
-    for (const PackageKernel& k : fn.kernels) {
-      h << " *   " << kernel_sizes_text(fn, k) << ": " << schedule_source_name(k.source) << " schedule";
-      if (k.record) h << ", measured " << k.record->median_ms << " ms";
-      h << "\n";
-    }
-    h << " */\nint " << fn.name << "(" << call_params(fn) << ");\n"
-      << "int " << fn.name << "_output_shapes(" << output_shapes_params(fn) << ");\n\n";
-  }
-  h << "#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n\n#endif  /* " << P << "_H */\n";
-  return h.str();
-}
 
 std::string package_c_wrapper(const PackagePlan& plan, const std::map<std::string, CudaKernelCode>& cuda) {
   const bool gpu = plan.target.kind == Target::Kind::CUDA;
