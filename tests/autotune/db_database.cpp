@@ -138,6 +138,37 @@ TEST(DbDatabase, TwoProcessesWritingAtOnceLoseNothing) {
   EXPECT_EQ(db.best("shared")->median_ms, 1.0);
 }
 
+TEST(DbDatabase, TwoProcessesCreatingOneDatabaseAtOnce) {
+  // Neither finds the file: both create it, one claims it, both write.
+  for (int round = 0; round < 3; ++round) {
+    TempDir dir;
+    const std::string path = dir.file("new.db");
+    std::vector<pid_t> pids;
+    for (int c = 0; c < 2; ++c) {
+      const pid_t pid = fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        int rc = 0;
+        try {
+          TuningDatabase db = TuningDatabase::open(path);
+          db.add_workload(workload("w"));
+          for (int i = 0; i < 20; ++i) db.add_record(record("w", 1.0 + i + 100 * c));
+        } catch (...) {
+          rc = 1;
+        }
+        _exit(rc);
+      }
+      pids.push_back(pid);
+    }
+    for (pid_t pid : pids) {
+      int status = 0;
+      ASSERT_EQ(waitpid(pid, &status, 0), pid);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child failed: " << status;
+    }
+    EXPECT_EQ(TuningDatabase::open(path).records("w").size(), 40u);
+  }
+}
+
 TEST(DbDatabase, RandomBytesAreRefusedAndUntouched) {
   TempDir dir;
   const std::string path = dir.file("random.db");
