@@ -4,10 +4,12 @@
 /// (WAL, busy timeout, a schema version with migrations; the schema lives
 /// in tuning_db/). A workload is one op at concrete sizes, dtypes, target
 /// and hardware; its best record is a query. Two processes may write one
-/// database at once and lose nothing.
+/// database at once and lose nothing; one TuningDatabase may be shared by
+/// the threads of a process.
 ///
 ///   TuningDatabase db = TuningDatabase::open(default_database_path());
-///   Workload w = make_workload_key(op, def, sizes, options, target, threads);
+///   WorkloadKey w = make_workload_key(op, def, sizes, options, target, threads);  // workload.h
+///   db.add_workload(w);
 ///   db.add_record(record);
 ///   std::optional<TuningRecord> best = db.best(w.key);
 
