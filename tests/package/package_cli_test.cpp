@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -52,6 +54,17 @@ TEST(PackageCli, BuildsAPackageAndReportsDefaultSchedules) {
       << r.out;
   EXPECT_TRUE(fs::is_regular_file(dir / "pkg" / "libcli_ops.so"));
   EXPECT_FALSE(fs::exists(dir / "pkg" / "build")) << "the scratch directory is removed";
+
+  r = kiln("package --json --spec " + (dir / "spec.json").string() + " --out " + (dir / "pkg2").string() +
+               " --db " + (dir / "empty.db").string(),
+           dir);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["package"], "cli_ops");
+  ASSERT_EQ(j["kernels"].size(), 1u);
+  EXPECT_EQ(j["kernels"][0]["sizes"], "M=M,N=33");
+  EXPECT_EQ(j["kernels"][0]["schedule_source"], "default");
+  EXPECT_GT(j["kernels"][0]["compile_ms"].get<double>(), 0.0);
 }
 
 TEST(PackageCli, BadSpecIsOneMessageAndExitCodeOne) {
