@@ -151,7 +151,9 @@ std::string package_readme(const PackagePlan& plan) {
   for (size_t i = 0; i < codes.size(); i++) {
     r << "- " << i << " `" << P << "_" << codes[i].first << "`: " << codes[i].second << "\n";
   }
-  r << "\nThreads: `" << n << "_set_num_threads(n)` (default: `KILN_NUM_THREADS`, else every core).\n\n"
+  r << "\nThreads: `" << n << "_set_num_threads(n)` (default: `KILN_NUM_THREADS`, else every core). "
+    << "Keep the library loaded once loaded (no `dlclose`): its thread pool's idle workers live as "
+    << "long as the process.\n\n"
     << "## PyTorch\n\n```python\nimport sys, torch\nsys.path.insert(0, \"<package>/python\")\n"
     << "import " << n << "\nops = " << n << ".load_torch()   # builds torch/ once, then loads it\n"
     << out << " = ops." << op << "(" << in_list << ")   # or torch.ops." << n << "." << op << "(...)\n```\n\n"

@@ -1,17 +1,25 @@
-// Tuning for packages. kiln's schedule search (autotune/) has no entry
-// point to call yet, so asking for tuning is refused with what to do
-// instead, rather than silently packaging default schedules.
+// Tuning for packages: the tuner (autotune/tuner.h) measures on this
+// machine and stores every trial in the database; kernel selection then
+// finds the best there, as for any tuned workload.
 #include "package/tune_missing.h"
 
+#include "autotune/tuner.h"
 #include "dsl/error.h"
 
 namespace kiln {
 
-void tune_workload(const Op& op, const OpSizes&, const OpOptions&, const Target&, int, double,
-                   const std::string&) {
-  user_error << "--tune-missing: tuner not available in this kiln build (no schedule search to "
-             << "run for " << op.name() << "); package without --tune-missing to use default "
-             << "schedules, or fill the database with `kiln tune` first";
+void tune_workload(const Op& op, const OpSizes& sizes, const OpOptions& options,
+                   const Target& target, int threads, double budget_s, const std::string& db_path) {
+  if (target.kind != Target::Kind::LLVM || target.str() != Target::host().str()) {
+    user_error << "--tune-missing measures on this machine, so it tunes for the host only; target '"
+               << target.str() << "' is not the host: tune on the target machine with `kiln tune` "
+               << "and pass its database with --db";
+  }
+  TuneOptions t;
+  t.time_budget_s = budget_s;
+  t.threads = threads;
+  t.db_path = db_path;
+  tune(op, sizes, options, t);
 }
 
 }  // namespace kiln

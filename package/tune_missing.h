@@ -11,8 +11,9 @@
 namespace kiln {
 
 /// Tunes op at sizes/options for target with `threads` threads for about
-/// budget_s seconds, storing every measurement in the database at db_path.
-/// Throws UserError when this kiln has no tuner.
+/// budget_s seconds (autotune/tuner.h), storing every measurement in the
+/// database at db_path. Throws UserError for a target other than the host
+/// (tuning measures here).
 void tune_workload(const Op& op, const OpSizes& sizes, const OpOptions& options,
                    const Target& target, int threads, double budget_s, const std::string& db_path);
 

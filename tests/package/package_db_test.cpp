@@ -108,7 +108,37 @@ TEST(PackageDatabase, UsesTheBestStoredScheduleAndReportsTheRest) {
   EXPECT_EQ(fn(&a->dl_tensor, &b->dl_tensor, &c->dl_tensor), 0);
   EXPECT_LE(mm.check(def, in, out), mm.tolerance(def));
   for (DLManagedTensor* t : {a, b, c}) t->deleter(t);
-  dlclose(lib);
+  // No dlclose: the library's thread pool keeps its (idle) workers, whose
+  // code must stay mapped. Packages are loaded once, like torch.ops does.
+}
+
+TEST(PackageDatabase, TuneMissingTunesThenTheDatabaseServes) {
+  const fs::path dir = fs::path(KILN_BINARY_DIR) / "test_outputs" / "package_tune";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const PackageSpec spec = parse_package_spec(R"({"name": "tun", "ops": [
+      {"op": "matmul", "shape": {"M": 16, "N": 24, "K": 8}},
+      {"op": "softmax", "shape": {"M": "M", "N": 40}}]})");
+  PackageOptions opt;
+  opt.out_dir = (dir / "tun").string();
+  opt.db_path = (dir / "tuning.db").string();
+  opt.threads = 2;
+  opt.tune_missing = true;
+  opt.time_budget_s = 2;
+  PackageResult r = build_package(spec, opt);
+  const PackageKernel& mm = r.plan.functions[0].kernels[0];
+  EXPECT_EQ(mm.source, ScheduleSource::Tuned) << mm.source_note;
+  ASSERT_TRUE(mm.record.has_value());
+  EXPECT_GT(mm.record->gflops, 0);
+  EXPECT_EQ(r.plan.functions[1].kernels[0].source, ScheduleSource::Default);
+
+  // Packaged again without tuning: the database has it now.
+  opt.tune_missing = false;
+  opt.out_dir = (dir / "tun2").string();
+  r = build_package(spec, opt);
+  EXPECT_EQ(r.plan.functions[0].kernels[0].source, ScheduleSource::Database);
+  EXPECT_EQ(r.plan.functions[0].kernels[0].record->id, mm.record->id);
+  EXPECT_EQ(r.notes.size(), 1u);  // only the free softmax
 }
 
 }  // namespace
