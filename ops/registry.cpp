@@ -12,6 +12,14 @@ namespace kiln {
 
 std::unique_ptr<Op> make_matmul_op();
 std::unique_ptr<Op> make_conv2d_op();
+std::unique_ptr<Op> make_softmax_op();
+std::unique_ptr<Op> make_layernorm_op();
+std::unique_ptr<Op> make_rmsnorm_op();
+std::unique_ptr<Op> make_relu_op();
+std::unique_ptr<Op> make_gelu_op();
+std::unique_ptr<Op> make_sigmoid_op();
+std::unique_ptr<Op> make_add_op();
+std::unique_ptr<Op> make_mul_op();
 
 namespace {
 
@@ -20,6 +28,14 @@ const std::vector<std::unique_ptr<Op>>& registry() {
     std::vector<std::unique_ptr<Op>> list;
     list.push_back(make_matmul_op());
     list.push_back(make_conv2d_op());
+    list.push_back(make_softmax_op());
+    list.push_back(make_layernorm_op());
+    list.push_back(make_rmsnorm_op());
+    list.push_back(make_relu_op());
+    list.push_back(make_gelu_op());
+    list.push_back(make_sigmoid_op());
+    list.push_back(make_add_op());
+    list.push_back(make_mul_op());
     std::sort(list.begin(), list.end(),
               [](const std::unique_ptr<Op>& a, const std::unique_ptr<Op>& b) {
                 return a->name() < b->name();

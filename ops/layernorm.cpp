@@ -1,0 +1,88 @@
+// layernorm: Y[i, j] = (X[i, j] - mean_i) / sqrt(var_i + eps) * gamma[j] + beta[j],
+// mean and (biased) variance over each row of an M x N matrix.
+#include "dsl/error.h"
+#include "ops/op.h"
+#include "ops/op_helpers.h"
+
+namespace kiln {
+namespace {
+
+class LayernormOp : public Op {
+ public:
+  LayernormOp()
+      : Op("layernorm",
+           "Y[M, N] = (X - row mean) / sqrt(row variance + eps) * gamma[N] + beta[N] "
+           "(biased variance over the last axis, computed from X - mean)",
+           {{"M", 4096, "rows (independent normalizations)"},
+            {"N", 4096, "row length (the normalized axis)"}},
+           {float_dtype_option("element type of X, gamma, beta and Y"),
+            // OpParam is an integer, so eps is a choice among the values
+            // frameworks use: PyTorch's default, T5/LLaMA, BERT.
+            {"eps", "1e-5", {"1e-5", "1e-6", "1e-12"}, "added to the variance"}}) {}
+
+  // As softmax: X is read from memory once and Y written once. The row's
+  // mean and variance are computed right before the row of Y (compute_at
+  // the row loop), so the variance pass and the output pass read the row
+  // from L1/L2; both reductions are vectorized through rfactor. The
+  // variance is computed from X - mean (two passes, not E[x^2] - mean^2),
+  // which stays exact for constant rows.
+  Schedule default_schedule(const ComputeDef& def, const Target& target) const override {
+    Schedule s(def);
+    const std::string row = schedule_rows(s, "Y", target, 2);
+    vectorize_row_reduction(s, "row_mean", target);
+    vectorize_row_reduction(s, "row_var", target);
+    // Y reads row_mean and row_var; row_var reads row_mean too, so it is
+    // attached first.
+    s.compute_at("row_var", row);
+    s.compute_at("row_mean", row);
+    return s;
+  }
+
+ protected:
+  ComputeDef build(const std::map<std::string, Expr>& sizes,
+                   const OpOptions& options) const override {
+    const Type t = parse_type(options.at("dtype"));
+    const float eps = std::stof(options.at("eps"));
+    const Expr M = sizes.at("M"), N = sizes.at("N");
+    Tensor X = placeholder({M, N}, t, "X");
+    Tensor gamma = placeholder({N}, t, "gamma");
+    Tensor beta = placeholder({N}, t, "beta");
+    const Expr inv_n = 1.0f / cast(f32(), N);
+    IterVar k = reduce_axis(N, "k");
+    Tensor mean = compute(
+        {M}, [&](Expr i) { return sum(to_f32(X(i, k.var)), k) * inv_n; }, "row_mean", {"i"});
+    IterVar l = reduce_axis(N, "k");
+    Tensor var = compute(
+        {M},
+        [&](Expr i) {
+          Expr d = to_f32(X(i, l.var)) - mean(i);
+          return sum(d * d, l) * inv_n;
+        },
+        "row_var", {"i"});
+    Tensor Y = compute(
+        {M, N},
+        [&](Expr i, Expr j) {
+          Expr norm = (to_f32(X(i, j)) - mean(i)) * rsqrt(var(i) + eps);
+          return from_f32(norm * to_f32(gamma(j)) + to_f32(beta(j)), t);
+        },
+        "Y", {"i", "j"});
+    return ComputeDef("layernorm", {X, gamma, beta}, {Y});
+  }
+
+  // Per element: an add for the mean, a subtract, multiply and add for the
+  // variance, and subtract, two multiplies and an add for the output.
+  double count_flops(const OpSizes& s, const OpOptions&) const override {
+    return 8.0 * s.at("M") * s.at("N");
+  }
+
+  double count_bytes(const OpSizes& s, const OpOptions& options) const override {
+    const double elements = 2.0 * s.at("M") * s.at("N") + 2.0 * s.at("N");
+    return elements * parse_type(options.at("dtype")).bytes();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Op> make_layernorm_op() { return std::make_unique<LayernormOp>(); }
+
+}  // namespace kiln

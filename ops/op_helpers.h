@@ -1,0 +1,92 @@
+#pragma once
+/// \file
+/// Small pieces the row-wise and elementwise ops share: the dtype option of
+/// ops that store f16/bf16 and compute in f32, casts to and from f32, and
+/// the schedule of a 2-D stage that is parallel over rows and vectorized
+/// along them.
+
+#include <string>
+
+#include "codegen/target.h"
+#include "dsl/compute.h"
+#include "ops/op.h"
+#include "schedule/schedule.h"
+
+namespace kiln {
+
+/// The "dtype" option of ops that accept f32, f16 and bf16 (f16 and bf16
+/// are storage types: values are loaded, widened to f32, computed in f32 and
+/// rounded once on store).
+OpOption float_dtype_option(const std::string& what);
+
+/// x widened to f32 (x itself when it already is f32).
+Expr to_f32(const Expr& x);
+/// x (an f32 value) converted to t for storage.
+Expr from_f32(const Expr& x, Type t);
+
+/// A split factor that does not exceed a constant extent (extent < 0:
+/// symbolic, keep the factor).
+int64_t fit_factor(int64_t factor, int64_t extent);
+
+/// Schedules stage `name` (2-D, axes i and j, no reduction) as rows in
+/// parallel and each row vectorized by the target's f32 lanes, unrolled
+/// `unroll` vectors deep. Rows smaller than a vector stay scalar. Returns
+/// the row loop (the loop to compute_at row-local producers).
+std::string schedule_rows(Schedule& s, const std::string& name, const Target& target,
+                          int unroll = 1);
+
+/// Vectorizes the inner loop of a row reduction stage `name` (one spatial
+/// axis i first, one reduction axis k) with rfactor: the row is cut in
+/// chunks of `lanes` and each lane keeps its own partial result; the stage
+/// then combines the lanes. Returns the rf stage. Rows narrower than a
+/// vector are left scalar (returns "").
+std::string vectorize_row_reduction(Schedule& s, const std::string& name, const Target& target);
+
+}  // namespace kiln
+
+namespace kiln {
+
+/// gelu(x) for an f32 x: x * Phi(x) with the erf form
+/// 0.5 x (1 + erf(x / sqrt 2)), or the tanh form
+/// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) when `tanh_form`.
+Expr gelu_f32(const Expr& x, bool tanh_form);
+
+/// The base of the unary elementwise ops (relu, gelu, sigmoid): Y[M, N] =
+/// f(X[M, N]), f computed in f32. A 1-D tensor of n elements is M=1, N=n.
+/// Scheduled with schedule_rows: rows in parallel, vectorized along them.
+class UnaryElementwiseOp : public Op {
+ public:
+  UnaryElementwiseOp(std::string name, std::string description, std::vector<OpOption> extra);
+  Schedule default_schedule(const ComputeDef& def, const Target& target) const override;
+
+ protected:
+  /// f(x) for an f32 x.
+  virtual Expr apply(const Expr& x, const OpOptions& options) const = 0;
+  /// Floating-point operations per element.
+  virtual double flops_per_element(const OpOptions& options) const = 0;
+
+  ComputeDef build(const std::map<std::string, Expr>& sizes,
+                   const OpOptions& options) const override;
+  double count_flops(const OpSizes& s, const OpOptions& options) const override;
+  double count_bytes(const OpSizes& s, const OpOptions& options) const override;
+};
+
+/// The base of add and mul: C[M, N] = A[M, N] op B, with B broadcast as
+/// numpy does, chosen by the option "broadcast": none (B is [M, N]), row
+/// (B is [1, N]: one row for every row of A, like a bias), col (B is
+/// [M, 1]: one value per row), scalar (B is [1]).
+class BroadcastBinaryOp : public Op {
+ public:
+  BroadcastBinaryOp(std::string name, std::string symbol);
+  Schedule default_schedule(const ComputeDef& def, const Target& target) const override;
+
+ protected:
+  virtual Expr apply(const Expr& a, const Expr& b) const = 0;
+
+  ComputeDef build(const std::map<std::string, Expr>& sizes,
+                   const OpOptions& options) const override;
+  double count_flops(const OpSizes& s, const OpOptions& options) const override;
+  double count_bytes(const OpSizes& s, const OpOptions& options) const override;
+};
+
+}  // namespace kiln
