@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "autotune/timing.h"
+#include "cli/bench_gpu.h"
 #include "cli/common.h"
 #include "runtime/calibration.h"
 
@@ -16,13 +17,16 @@ namespace kiln::cli {
 namespace {
 
 struct BenchArgs {
-  std::string op, shape, schedule = "default", dtype;
+  std::string op, shape, schedule = "default", dtype, target = "host";
   int threads = 0;
   int repeat = 0;
   bool json = false;
 };
 
 int run_bench(const BenchArgs& a) {
+  if (Target::parse(a.target).kind == Target::Kind::CUDA) {
+    return run_gpu_bench({a.op, a.shape, a.schedule, a.dtype, a.target, a.repeat, a.json});
+  }
   if (a.threads > 0) set_num_threads(a.threads);
   const Workload w = make_workload(a.op, a.shape, a.dtype);
   const Target target = Target::host();
@@ -127,6 +131,8 @@ void add_bench_command(CLI::App& app, Action* action) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--dtype", args->dtype, "element type, when the op offers more than one");
   sub->add_flag("--json", args->json, "print one JSON object");
+  sub->add_option("--target", args->target,
+                  "'host' (default), 'llvm -mcpu=...', or 'cuda' / 'cuda -arch=sm_90' (needs a GPU)");
   sub->callback([args, action] { *action = [args] { return run_bench(*args); }; });
 }
 

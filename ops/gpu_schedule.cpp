@@ -5,7 +5,8 @@
 //   stays in global memory between launches;
 // - each kernel (a root stage) fuses its spatial loops into one, splits it
 //   by 256 and binds the halves to blockIdx.x and threadIdx.x; its
-//   reduction loops run serially inside each thread.
+//   reduction loops run serially inside each thread, accumulating in a
+//   register (cache_write to a local stage computed at the thread loop).
 #include <algorithm>
 
 #include "dsl/error.h"
@@ -22,12 +23,13 @@ bool is_output(const ComputeDef& def, const std::string& name) {
 }
 
 /// One thread per point of the stage's spatial domain, 256 to a block.
-void bind_spatial(Schedule& s, const StageSchedule& st) {
+/// Returns the thread-bound loop ("" for a 0-d stage).
+std::string bind_spatial(Schedule& s, const StageSchedule& st) {
   std::vector<std::string> spatial;
   for (const std::string& loop : st.leaf_loops) {
     if (st.loop_axis_kind.at(loop) == AxisKind::Spatial) spatial.push_back(loop);
   }
-  if (spatial.empty()) return;  // a 0-d result: one thread
+  if (spatial.empty()) return "";  // a 0-d result: one thread
   std::string fused = spatial[0];
   for (size_t i = 1; i < spatial.size(); ++i) fused = s.fuse(fused, spatial[i]);
   int64_t extent = 0;
@@ -36,6 +38,7 @@ void bind_spatial(Schedule& s, const StageSchedule& st) {
   auto [block, thread] = s.split(fused, threads);
   s.bind(block, "blockIdx.x");
   s.bind(thread, "threadIdx.x");
+  return thread;
 }
 
 }  // namespace
@@ -55,7 +58,14 @@ Schedule Op::default_gpu_schedule(const ComputeDef& def, const Target&) const {
       kernels.push_back(name);  // cannot be inlined: a kernel of its own
     }
   }
-  for (const std::string& name : kernels) bind_spatial(s, s.stage(name));
+  for (const std::string& name : kernels) {
+    // A reduction accumulates in a register (a local stage per thread)
+    // and stores its result once, instead of updating global memory.
+    std::string local;
+    if (s.stage(name).op->is_reduction()) local = s.cache_write(name, "local");
+    std::string thread = bind_spatial(s, s.stage(name));
+    if (!local.empty() && !thread.empty()) s.compute_at(local, thread);
+  }
   return s;
 }
 

@@ -269,7 +269,12 @@ std::vector<Range> required_region(const StageSchedule& s, const Schedule& sch,
   for (const StageLoops* r : readers) {
     for (const std::vector<Expr>& index : reads_of(s.name, *r)) {
       for (size_t d = 0; d < shape.size(); ++d) {
-        Interval b = bounds_of(index[d], inside);
+        // An index that uses none of the loops running inside is one point;
+        // interval arithmetic would widen its floor divisions and modulos
+        // (a fused loop's coordinates) to their whole range.
+        bool varies = false;
+        for (const auto& [var, range] : inside) varies = varies || expr_uses_var(index[d], var);
+        Interval b = varies ? bounds_of(index[d], inside) : Interval::point(index[d]);
         box[d] = any ? interval_union(box[d], b) : b;
       }
       any = true;

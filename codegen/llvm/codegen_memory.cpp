@@ -168,8 +168,12 @@ void CodeGenLLVM::codegen_allocate(const Allocate* op) {
     for (const Expr& e : op->extents) c = builder_.CreateMul(c, codegen(e));
     return c;
   };
+  // A GPU schedule's local (per-thread) and shared arrays are small
+  // constant tiles: on a CPU they live on the stack like Auto ones.
+  const bool small_scope = op->scope == MemoryScope::Auto || op->scope == MemoryScope::Local ||
+                           op->scope == MemoryScope::Shared;
   bool stack = op->scope == MemoryScope::Stack ||
-               (op->scope == MemoryScope::Auto && constant && n * t.bytes() <= kMaxStackBytes);
+               (small_scope && constant && n * t.bytes() <= kMaxStackBytes);
   if (stack && constant) {
     llvm::Value* ptr = entry_alloca(llvm::ArrayType::get(elem, static_cast<uint64_t>(n)), nullptr,
                                     op->buffer, 64);
