@@ -1,5 +1,6 @@
 /* Calls a CUDA package (the "gp" spec of package_cuda_test.cpp: matmul with
- * M=64, K=32 and N free or 48; softmax with N=100 and M free) from C with
+ * M=64, K=32 and N free or 48; softmax with N=100 and M free; conv2d NCHW
+ * 2x3x9x11 by 5x3x3x3, pad 1) from C with
  * device tensors and compares with naive loops on the host. Without a GPU
  * (no libcuda, or cuInit fails) it checks that a call with a CUDA tensor
  * fails with GP_ERROR_CUDA and a message instead, and exits 0.
@@ -138,6 +139,39 @@ static void softmax_case(int M) {
   free(x), free(y), free(want);
 }
 
+static void conv2d_case(void) {
+  enum { N = 2, C = 3, H = 9, W = 11, K = 5, R = 3, S = 3 };
+  static float x[N * C * H * W], w[K * C * R * S], y[N * K * H * W], want[N * K * H * W];
+  for (int i = 0; i < N * C * H * W; i++) x[i] = (float)((i * 31) % 89) / 44.0f - 1.0f;
+  for (int i = 0; i < K * C * R * S; i++) w[i] = (float)((i * 17) % 23) / 11.0f - 1.0f;
+  for (int n = 0; n < N; n++)
+    for (int k = 0; k < K; k++)
+      for (int h = 0; h < H; h++)
+        for (int v = 0; v < W; v++) {
+          double acc = 0;
+          for (int c = 0; c < C; c++)
+            for (int r = 0; r < R; r++)
+              for (int q = 0; q < S; q++) {
+                int hh = h + r - 1, vv = v + q - 1;
+                if (hh < 0 || hh >= H || vv < 0 || vv >= W) continue;
+                acc += x[((n * C + c) * H + hh) * W + vv] * w[((k * C + c) * R + r) * S + q];
+              }
+          want[((n * K + k) * H + h) * W + v] = (float)acc;
+        }
+  int64_t sx[] = {N, C, H, W}, sw[] = {K, C, R, S}, sy[] = {N, K, H, W};
+  CUdeviceptr dx = upload(x, sizeof x / sizeof *x), dw = upload(w, sizeof w / sizeof *w),
+              dy = upload(y, sizeof y / sizeof *y);
+  DLTensor X = tensor((void*)dx, kDLCUDA, 4, sx), Wt = tensor((void*)dw, kDLCUDA, 4, sw),
+           Y = tensor((void*)dy, kDLCUDA, 4, sy);
+  int rc = gp_conv2d(&X, &Wt, &Y);
+  if (rc) printf("  gp_conv2d: %s\n", gp_last_error());
+  cuCtxSynchronize();
+  cuMemcpyDtoH(y, dy, sizeof y);
+  char what[64];
+  snprintf(what, sizeof what, "conv2d on the GPU (error %.2g)", max_rel_err(y, want, sizeof y / sizeof *y));
+  check(rc == 0 && max_rel_err(y, want, sizeof y / sizeof *y) < 1e-4, what);
+}
+
 int main(void) {
   if (!gpu_available()) {
     int64_t s[] = {64, 32}, sb[] = {32, 48}, sc[] = {64, 48};
@@ -154,6 +188,7 @@ int main(void) {
   softmax_case(1);
   softmax_case(37);
   softmax_case(1000);
+  conv2d_case();
   printf("%d failures\n", failures);
   return failures != 0;
 }

@@ -44,10 +44,13 @@ TEST(PackageCuda, PtxPackageLaunchesThroughTheDriverApi) {
   build_package(parse_package_spec(R"({"name": "gp", "target": "cuda -arch=sm_80", "ops": [
       {"op": "matmul", "shape": {"M": 64, "N": "N", "K": 32}},
       {"op": "matmul", "shape": {"M": 64, "N": 48, "K": 32}},
-      {"op": "softmax", "shape": {"M": "M", "N": 100}}]})"),
+      {"op": "softmax", "shape": {"M": "M", "N": 100}},
+      {"op": "conv2d", "shape": {"N": 2, "C": 3, "H": 9, "W": 11, "K": 5, "R": 3, "S": 3,
+                                 "stride": 1, "pad": 1}}]})"),
                 opt);
   const fs::path pkg = dir / "gp";
-  for (const char* f : {"ptx/gp__matmul_0.ptx", "ptx/gp__matmul_1.ptx", "ptx/gp__softmax_0.ptx"}) {
+  for (const char* f : {"ptx/gp__matmul_0.ptx", "ptx/gp__matmul_1.ptx", "ptx/gp__softmax_0.ptx",
+                        "ptx/gp__conv2d_0.ptx"}) {
     ASSERT_TRUE(fs::is_regular_file(pkg / f)) << f;
     EXPECT_NE(read_text(pkg / f).find(".target sm_80"), std::string::npos) << f;
   }
