@@ -47,22 +47,25 @@ class LayernormOp : public Op {
     Tensor X = placeholder({M, N}, t, "X");
     Tensor gamma = placeholder({N}, t, "gamma");
     Tensor beta = placeholder({N}, t, "beta");
-    const Expr inv_n = 1.0f / cast(f32(), N);
+    // A reduction is a stage's whole body: the stages sum, readers divide.
+    // Dividing (not multiplying by 1/N) keeps the mean of a constant row
+    // exact whenever its sum is.
+    const Expr n = cast(f32(), N);
     IterVar k = reduce_axis(N, "k");
     Tensor mean = compute(
-        {M}, [&](Expr i) { return sum(to_f32(X(i, k.var)), k) * inv_n; }, "row_mean", {"i"});
+        {M}, [&](Expr i) { return sum(to_f32(X(i, k.var)), k); }, "row_mean", {"i"});
     IterVar l = reduce_axis(N, "k");
     Tensor var = compute(
         {M},
         [&](Expr i) {
-          Expr d = to_f32(X(i, l.var)) - mean(i);
-          return sum(d * d, l) * inv_n;
+          Expr d = to_f32(X(i, l.var)) - mean(i) / n;
+          return sum(d * d, l);
         },
         "row_var", {"i"});
     Tensor Y = compute(
         {M, N},
         [&](Expr i, Expr j) {
-          Expr norm = (to_f32(X(i, j)) - mean(i)) * rsqrt(var(i) + eps);
+          Expr norm = (to_f32(X(i, j)) - mean(i) / n) * rsqrt(var(i) / n + eps);
           return from_f32(norm * to_f32(gamma(j)) + to_f32(beta(j)), t);
         },
         "Y", {"i", "j"});

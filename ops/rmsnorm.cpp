@@ -34,18 +34,20 @@ class RmsnormOp : public Op {
     const Expr M = sizes.at("M"), N = sizes.at("N");
     Tensor X = placeholder({M, N}, t, "X");
     Tensor gamma = placeholder({N}, t, "gamma");
+    // A reduction is a stage's whole body: row_ms sums, readers divide.
+    const Expr inv_n = 1.0f / cast(f32(), N);
     IterVar k = reduce_axis(N, "k");
     Tensor ms = compute(
         {M},
         [&](Expr i) {
           Expr x = to_f32(X(i, k.var));
-          return sum(x * x, k) * (1.0f / cast(f32(), N));
+          return sum(x * x, k);
         },
         "row_ms", {"i"});
     Tensor Y = compute(
         {M, N},
         [&](Expr i, Expr j) {
-          return from_f32(to_f32(X(i, j)) * rsqrt(ms(i) + eps) * to_f32(gamma(j)), t);
+          return from_f32(to_f32(X(i, j)) * rsqrt(ms(i) * inv_n + eps) * to_f32(gamma(j)), t);
         },
         "Y", {"i", "j"});
     return ComputeDef("rmsnorm", {X, gamma}, {Y});
