@@ -38,7 +38,8 @@ const char* kSpec = R"SPEC({"name": "kp", "target": "llvm", "ops": [
   {"op": "matmul", "shape": {"M": 8, "N": "N", "K": 8}},
   {"op": "matmul", "shape": {"M": 8, "N": 8, "K": 8}},
   {"op": "conv2d", "shape": {"N": 2, "C": 3, "H": 9, "W": 11, "K": 5, "R": 3, "S": 3, "stride": 1, "pad": 1}},
-  {"op": "softmax", "shape": {"M": 16, "N": 100}}
+  {"op": "softmax", "shape": {"M": 16, "N": 100}},
+  {"op": "layernorm", "shape": {"M": "M", "N": 50}}
 ]})SPEC";
 
 std::vector<Case> cases() {
@@ -48,6 +49,8 @@ std::vector<Case> cases() {
       {"matmul", "matmul", {{"M", 8}, {"N", 1}, {"K", 8}}},
       {"conv2d", "conv2d", {{"N", 2}, {"C", 3}, {"H", 9}, {"W", 11}, {"K", 5}, {"R", 3}, {"S", 3}}},
       {"softmax", "softmax", {{"M", 16}, {"N", 100}}},
+      {"layernorm", "layernorm", {{"M", 7}, {"N", 50}}},
+      {"layernorm", "layernorm", {{"M", 1}, {"N", 50}}},
   };
 }
 
@@ -298,7 +301,7 @@ TEST_F(PackageFromC, WritesEveryPartOfThePackage) {
   }
   const nlohmann::json m = nlohmann::json::parse(read_text(pkg / "manifest.json"));
   EXPECT_FALSE(m["kiln_version"].get<std::string>().empty());
-  ASSERT_EQ(m["functions"].size(), 3u);
+  ASSERT_EQ(m["functions"].size(), 4u);
   const nlohmann::json& mm = m["functions"][0];
   EXPECT_EQ(mm["name"], "kp_matmul");
   ASSERT_EQ(mm["kernels"].size(), 2u);
@@ -309,7 +312,7 @@ TEST_F(PackageFromC, WritesEveryPartOfThePackage) {
   EXPECT_EQ(mm["kernels"][0]["default_reason"], "not in the tuning database");
   EXPECT_FALSE(mm["kernels"][0]["trace"]["steps"].empty());
   EXPECT_TRUE(mm["kernels"][0]["tuned"].is_null());
-  EXPECT_EQ(result_->notes.size(), 4u);
+  EXPECT_EQ(result_->notes.size(), 5u);
 }
 
 TEST_F(PackageFromC, LibraryNeedsNoLlvmAndExportsOnlyTheHeader) {

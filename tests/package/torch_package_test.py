@@ -40,6 +40,7 @@ SPEC = {
         {"op": "conv2d", "shape": {"N": 2, "C": 3, "H": 10, "W": 9, "K": 4, "R": 3, "S": 3,
                                    "stride": 1, "pad": 1}},
         {"op": "softmax", "shape": {"M": "M", "N": 100}},
+        {"op": "layernorm", "shape": {"M": "M", "N": 48, "eps": "1e-5"}},
         # A second function of one op, with another dtype: it needs its own name.
         {"op": "softmax", "name": "softmax_bf16", "shape": {"M": "M", "N": 64, "dtype": "bf16"}},
     ],
@@ -94,6 +95,13 @@ class TorchOps(unittest.TestCase):
         for m in (1, 5, 64):
             x = torch.randn(m, 100) * 4
             close(ops.softmax(x), torch.softmax(x, dim=-1), "softmax M=%d" % m)
+
+    def test_layernorm_free_rows(self):
+        for m in (1, 6):
+            x, g, b = torch.randn(m, 48) * 3 + 1, torch.randn(48), torch.randn(48)
+            close(ops.layernorm(x, g, b), F.layer_norm(x, (48,), g, b, eps=1e-5), "layernorm M=%d" % m)
+        with self.assertRaisesRegex(RuntimeError, "argument 'gamma' dim 0 is 47 but must be 48"):
+            ops.layernorm(torch.randn(2, 48), torch.randn(47), torch.randn(48))
 
     def test_row_slice_at_a_storage_offset(self):
         # A contiguous slice starts at a storage offset: its data pointer,
