@@ -45,10 +45,11 @@ static const char* dtype_text(DLDataType t, char* buf, size_t n) {
                      : t.code == kDLFloat  ? "float"
                      : t.code == kDLBfloat ? "bfloat"
                      : t.code == kDLBool   ? "bool"
+                     : t.code == kDLComplex ? "complex"
                                            : "type code ";
   if (t.code == kDLBool && t.bits == 8 && t.lanes == 1) {
     snprintf(buf, n, "bool");
-  } else if (t.code > kDLBool || t.code == kDLOpaqueHandle || t.code == kDLComplex) {
+  } else if (t.code > kDLBool || t.code == kDLOpaqueHandle) {
     snprintf(buf, n, "type code %u with %u bits", (unsigned)t.code, (unsigned)t.bits);
   } else if (t.lanes != 1) {
     snprintf(buf, n, "%s%u x %u lanes", kind, (unsigned)t.bits, (unsigned)t.lanes);

@@ -57,22 +57,25 @@ _lib.@NAME@_last_error.restype = ctypes.c_char_p
 _lib.@NAME@_set_num_threads.argtypes = [ctypes.c_int]
 _lib.@NAME@_num_threads.restype = ctypes.c_int
 
-# DLPack type codes by NumPy kind: int, uint, float, bool. Other kinds get
-# a code no kernel takes, so the C check names the dtype.
-_CODES = {"i": 0, "u": 1, "f": 2, "b": 6}
+# DLPack type codes by NumPy kind: int, uint, float, complex, bool.
+_CODES = {"i": 0, "u": 1, "f": 2, "c": 5, "b": 6}
 _LAYOUT_ERROR = @LAYOUT@
+_DTYPE_ERROR = @DTYPE@
 
 
 def _view(array, name):
     """A DLTensor viewing a NumPy array's memory, and what keeps it alive."""
     a = np.asarray(array)
+    if a.dtype.kind not in _CODES:
+        raise KilnError(_DTYPE_ERROR, "argument '%s' has NumPy dtype %s, which no kernel takes"
+                        % (name, a.dtype))
     itemsize = a.dtype.itemsize
     if any(s % itemsize for s in a.strides):
         raise KilnError(_LAYOUT_ERROR, "argument '%s' has strides %s bytes, not whole elements; "
                         "pass numpy.ascontiguousarray(...)" % (name, a.strides))
     shape = (ctypes.c_int64 * a.ndim)(*a.shape)
     strides = (ctypes.c_int64 * a.ndim)(*[s // itemsize for s in a.strides])
-    code = _CODES.get(a.dtype.kind, 3)
+    code = _CODES[a.dtype.kind]
     t = DLTensor(a.ctypes.data, DLDevice(1, 0), a.ndim, DLDataType(code, itemsize * 8, 1),
                  shape, strides, 0)
     return t, (a, shape, strides)
@@ -167,12 +170,12 @@ std::string function_source(const PackagePlan& plan, const PackageFunction& fn) 
   return py.str();
 }
 
-int layout_error_code() {
+int error_code(const std::string& name) {
   const auto& codes = package_error_codes();
   for (size_t i = 0; i < codes.size(); i++) {
-    if (codes[i].first == "ERROR_LAYOUT") return static_cast<int>(i);
+    if (codes[i].first == name) return static_cast<int>(i);
   }
-  internal_error << "no ERROR_LAYOUT code";
+  internal_error << "no error code " << name;
   return 0;
 }
 
@@ -194,7 +197,8 @@ std::string python_loader_source(const PackagePlan& plan) {
      << "else raises KilnError. load_torch() builds and loads the PyTorch operators.\n\"\"\"\n";
   std::string common = replace_all(kCommon, "@NAME@", plan.name);
   common = replace_all(common, "@PREFIX@", macro_prefix(plan.name));
-  common = replace_all(common, "@LAYOUT@", std::to_string(layout_error_code()));
+  common = replace_all(common, "@LAYOUT@", std::to_string(error_code("ERROR_LAYOUT")));
+  common = replace_all(common, "@DTYPE@", std::to_string(error_code("ERROR_DTYPE")));
   py << common << "\n\n";
   if (plan.target.kind == Target::Kind::CUDA) {
     py << "# The functions of this package take CUDA tensors, which NumPy cannot hold: call\n"

@@ -31,6 +31,8 @@ DLDataType dlpack_dtype(const at::Tensor& t) {
     case at::kByte: return {kDLUInt, 8, 1};
     // kDLBool (6) is newer than the DLPack header some PyTorch versions ship.
     case at::kBool: return {6, 8, 1};
+    case at::kComplexFloat: return {kDLComplex, 64, 1};
+    case at::kComplexDouble: return {kDLComplex, 128, 1};
     default: return {kDLOpaqueHandle, 0, 1};
   }
 }
