@@ -105,8 +105,9 @@ with open(os.path.join(args.work, "overhead.c"), "w") as f:
 exe = os.path.join(args.work, "overhead")
 subprocess.run(["cc", "-O2", "-I" + os.path.join(pkg, "include"), os.path.join(args.work, "overhead.c"),
                 "-L" + pkg, "-lbp", "-Wl,-rpath," + pkg, "-o", exe], check=True)
-c_matmul_ns, c_softmax_ns = map(float, subprocess.run([exe, str(args.threads)], check=True,
-                                                      capture_output=True, text=True).stdout.split())
+def c_call_ns(threads):
+    out = subprocess.run([exe, str(threads)], check=True, capture_output=True, text=True).stdout
+    return tuple(map(float, out.split()))
 
 
 def median_call_ns(fn, batches=200, calls=100):
@@ -124,21 +125,30 @@ def median_call_ns(fn, batches=200, calls=100):
 a8, b8 = torch.rand(8, 8), torch.rand(8, 8)
 x16 = torch.rand(16, 100)
 na8, nb8, nx16 = a8.numpy(), b8.numpy(), x16.numpy()
-print("\nper-call time, small sizes (median of 200 batches of 100 calls, %d threads):" % args.threads)
-print("  %-34s %10s %10s" % ("", "matmul 8^3", "softmax 16x100"))
-rows = [
-    ("C (bp_matmul / bp_softmax)", c_matmul_ns, c_softmax_ns),
-    ("PyTorch torch.ops.bp.*", median_call_ns(lambda: ops.matmul(a8, b8)),
-     median_call_ns(lambda: ops.softmax(x16))),
-    ("NumPy loader bp.*", median_call_ns(lambda: bp.matmul(na8, nb8)),
-     median_call_ns(lambda: bp.softmax(nx16))),
-    ("PyTorch's own (torch.matmul/softmax)", median_call_ns(lambda: torch.matmul(a8, b8)),
-     median_call_ns(lambda: torch.softmax(x16, -1))),
-]
-for name, mm, sm in rows:
-    print("  %-34s %8.0f ns %8.0f ns" % (name, mm, sm))
-print("  PyTorch-over-C overhead: matmul %+.0f ns, softmax %+.0f ns per call" %
-      (rows[1][1] - rows[0][1], rows[1][2] - rows[0][2]))
+# One thread shows the call path alone; with more, the softmax's parallel
+# row loop also wakes the pool's workers.
+for threads in sorted({1, args.threads}):
+    torch.set_num_threads(threads)
+    bp.set_num_threads(threads)
+    c_matmul_ns, c_softmax_ns = c_call_ns(threads)
+    print("\nper-call time, small sizes (median of 200 batches of 100 calls, %d thread%s):" %
+          (threads, "" if threads == 1 else "s"))
+    print("  %-38s %12s %14s" % ("", "matmul 8^3", "softmax 16x100"))
+    rows = [
+        ("C (bp_matmul / bp_softmax)", c_matmul_ns, c_softmax_ns),
+        ("PyTorch torch.ops.bp.*", median_call_ns(lambda: ops.matmul(a8, b8)),
+         median_call_ns(lambda: ops.softmax(x16))),
+        ("NumPy loader bp.*", median_call_ns(lambda: bp.matmul(na8, nb8)),
+         median_call_ns(lambda: bp.softmax(nx16))),
+        ("PyTorch's own (torch.matmul/softmax)", median_call_ns(lambda: torch.matmul(a8, b8)),
+         median_call_ns(lambda: torch.softmax(x16, -1))),
+    ]
+    for name, mm, sm in rows:
+        print("  %-38s %9.0f ns %11.0f ns" % (name, mm, sm))
+    print("  PyTorch-over-C overhead: matmul %+.0f ns, softmax %+.0f ns per call" %
+          (rows[1][1] - rows[0][1], rows[1][2] - rows[0][2]))
+torch.set_num_threads(args.threads)
+bp.set_num_threads(args.threads)
 
 
 # ---- 2. package kernels against PyTorch's CPU kernels
