@@ -20,6 +20,9 @@ std::unique_ptr<Op> make_gelu_op();
 std::unique_ptr<Op> make_sigmoid_op();
 std::unique_ptr<Op> make_add_op();
 std::unique_ptr<Op> make_mul_op();
+std::unique_ptr<Op> make_matmul_bias_gelu_op();
+std::unique_ptr<Op> make_reduce_op();
+std::unique_ptr<Op> make_transpose_op();
 
 namespace {
 
@@ -36,6 +39,9 @@ const std::vector<std::unique_ptr<Op>>& registry() {
     list.push_back(make_sigmoid_op());
     list.push_back(make_add_op());
     list.push_back(make_mul_op());
+    list.push_back(make_matmul_bias_gelu_op());
+    list.push_back(make_reduce_op());
+    list.push_back(make_transpose_op());
     std::sort(list.begin(), list.end(),
               [](const std::unique_ptr<Op>& a, const std::unique_ptr<Op>& b) {
                 return a->name() < b->name();
