@@ -31,6 +31,14 @@ std::string sizes_text(const Op& op, const OpSizes& fixed, const std::vector<std
   return os.str();
 }
 
+/// "dtype=f32,stride=2": options and structural parameters.
+std::string settings_text(const OpOptions& options, const OpSizes& structural) {
+  std::string s;
+  for (const auto& [k, v] : options) s += (s.empty() ? "" : ",") + k + "=" + v;
+  for (const auto& [k, v] : structural) s += (s.empty() ? "" : ",") + k + "=" + std::to_string(v);
+  return s;
+}
+
 OpSizes structural_part(const Op& op, const OpSizes& fixed) {
   OpSizes s;
   for (const OpParam& p : op.params()) {
@@ -137,8 +145,8 @@ PackagePlan plan_package(const PackageSpec& spec, const Target& target) {
     }
     if (fn.options != e.options || fn.structural != structural) {
       user_error << where << " and " << other << " make one function " << fn_name
-                 << " but differ in options or structural parameters ("
-                 << sizes_text(*e.op, e.fixed, e.free) << " vs " << other
+                 << " but differ in options or structural parameters (" << settings_text(e.options, structural)
+                 << " vs " << settings_text(fn.options, fn.structural)
                  << "); a function has one of each, so give one entry another \"name\"";
     }
     for (const PackageKernel& k : fn.kernels) {

@@ -107,7 +107,8 @@ TEST(PackagePlan, RefusesAmbiguousEntries) {
             std::string::npos);
   EXPECT_NE(plan_refusal(R"({"name": "p", "ops": [{"op": "conv2d", "shape": {"stride": 1}},
                                                   {"op": "conv2d", "shape": {"stride": 2}}]})")
-                .find("differ in options or structural parameters"),
+                .find("differ in options or structural parameters (dtype=f32,layout=nchw,dilation=1,pad=1,stride=2 "
+                      "vs dtype=f32,layout=nchw,dilation=1,pad=1,stride=1)"),
             std::string::npos);
   EXPECT_NE(plan_refusal(R"({"name": "p", "ops": [{"op": "matmul", "name": "x"},
                                                   {"op": "softmax", "name": "x"}]})")
