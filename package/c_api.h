@@ -35,6 +35,10 @@ std::vector<std::string> package_exported_symbols(const PackagePlan& plan);
 /// (without the prefix: "OK", "ERROR_NULL", ...), with what each means.
 const std::vector<std::pair<std::string, std::string>>& package_error_codes();
 
+/// The target in one line: "llvm -mcpu=znver4 (x86_64-pc-linux-gnu, 96 CPU
+/// feature flags)" (manifest.json has every feature), or the CUDA target.
+std::string target_summary(const Target& target);
+
 /// "MYOPS" for "myops": the prefix of the header's macros.
 std::string macro_prefix(const std::string& package_name);
 
