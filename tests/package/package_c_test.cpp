@@ -39,7 +39,8 @@ const char* kSpec = R"SPEC({"name": "kp", "target": "llvm", "ops": [
   {"op": "matmul", "shape": {"M": 8, "N": 8, "K": 8}},
   {"op": "conv2d", "shape": {"N": 2, "C": 3, "H": 9, "W": 11, "K": 5, "R": 3, "S": 3, "stride": 1, "pad": 1}},
   {"op": "softmax", "shape": {"M": 16, "N": 100}},
-  {"op": "layernorm", "shape": {"M": "M", "N": 50}}
+  {"op": "layernorm", "shape": {"M": "M", "N": 50}},
+  {"op": "matmul_bias_gelu", "shape": {"M": 6, "N": 20, "K": 9}}
 ]})SPEC";
 
 std::vector<Case> cases() {
@@ -51,6 +52,7 @@ std::vector<Case> cases() {
       {"softmax", "softmax", {{"M", 16}, {"N", 100}}},
       {"layernorm", "layernorm", {{"M", 7}, {"N", 50}}},
       {"layernorm", "layernorm", {{"M", 1}, {"N", 50}}},
+      {"matmul_bias_gelu", "matmul_bias_gelu", {{"M", 6}, {"N", 20}, {"K", 9}}},
   };
 }
 
@@ -301,7 +303,7 @@ TEST_F(PackageFromC, WritesEveryPartOfThePackage) {
   }
   const nlohmann::json m = nlohmann::json::parse(read_text(pkg / "manifest.json"));
   EXPECT_FALSE(m["kiln_version"].get<std::string>().empty());
-  ASSERT_EQ(m["functions"].size(), 4u);
+  ASSERT_EQ(m["functions"].size(), 5u);
   const nlohmann::json& mm = m["functions"][0];
   EXPECT_EQ(mm["name"], "kp_matmul");
   ASSERT_EQ(mm["kernels"].size(), 2u);
@@ -312,7 +314,7 @@ TEST_F(PackageFromC, WritesEveryPartOfThePackage) {
   EXPECT_EQ(mm["kernels"][0]["default_reason"], "not in the tuning database");
   EXPECT_FALSE(mm["kernels"][0]["trace"]["steps"].empty());
   EXPECT_TRUE(mm["kernels"][0]["tuned"].is_null());
-  EXPECT_EQ(result_->notes.size(), 5u);
+  EXPECT_EQ(result_->notes.size(), 6u);
 }
 
 TEST_F(PackageFromC, LibraryNeedsNoLlvmAndExportsOnlyTheHeader) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""`kiln package` from Python: builds a package with the kiln command, then
-calls every op through the NumPy loader (ctypes + DLPack) and through the
+"""`kiln package` from Python: builds a package (matmul, conv2d, softmax,
+layernorm, matmul_bias_gelu) with the kiln command, then calls every op through the NumPy loader (ctypes + DLPack) and through the
 PyTorch extension (built here with torch.utils.cpp_extension) on random
 tensors, comparing with PyTorch's own operators; and checks that a wrong
 dtype, a wrong shape and a non-contiguous tensor raise a clear exception
@@ -41,6 +41,9 @@ SPEC = {
                                    "stride": 1, "pad": 1}},
         {"op": "softmax", "shape": {"M": "M", "N": 100}},
         {"op": "layernorm", "shape": {"M": "M", "N": 48, "eps": "1e-5"}},
+        {"op": "matmul_bias_gelu", "shape": {"M": "M", "N": 40, "K": 16}},
+        {"op": "matmul_bias_gelu", "name": "mbg_tanh",
+         "shape": {"M": 8, "N": 40, "K": 16, "approximate": "tanh"}},
         # A second function of one op, with another dtype: it needs its own name.
         {"op": "softmax", "name": "softmax_bf16", "shape": {"M": "M", "N": 64, "dtype": "bf16"}},
     ],
@@ -102,6 +105,15 @@ class TorchOps(unittest.TestCase):
             close(ops.layernorm(x, g, b), F.layer_norm(x, (48,), g, b, eps=1e-5), "layernorm M=%d" % m)
         with self.assertRaisesRegex(RuntimeError, "argument 'gamma' dim 0 is 47 but must be 48"):
             ops.layernorm(torch.randn(2, 48), torch.randn(47), torch.randn(48))
+
+    def test_matmul_bias_gelu(self):
+        for m in (1, 9):
+            a, b, bias = torch.randn(m, 16), torch.randn(16, 40), torch.randn(40)
+            close(ops.matmul_bias_gelu(a, b, bias), F.gelu(a @ b + bias), "matmul_bias_gelu M=%d" % m)
+        a, b, bias = torch.randn(8, 16), torch.randn(16, 40), torch.randn(40)
+        close(ops.mbg_tanh(a, b, bias), F.gelu(a @ b + bias, approximate="tanh"), "tanh gelu")
+        with self.assertRaisesRegex(RuntimeError, "argument 'bias' dim 0 is 41 but must be 40"):
+            ops.matmul_bias_gelu(a, b, torch.randn(41))
 
     def test_row_slice_at_a_storage_offset(self):
         # A contiguous slice starts at a storage offset: its data pointer,
