@@ -1,6 +1,7 @@
 // matmul_bias_gelu's fused default schedule against the reference at sizes
-// that are not multiples of its 6 x 64 tile, both gelu forms, and that the
-// product never becomes a root stage (it is computed inside Y's tile).
+// that are not multiples of its 6 x 64 tile, 192-row block or 256 k-chunk,
+// both gelu forms, and that the product never becomes a root stage (it is
+// computed inside Y's block).
 #include "op_test_util.h"
 
 namespace kiln {
@@ -17,7 +18,9 @@ TEST(OpsMatmulBiasGelu, AwkwardSizes) {
                                                {{"M", 13}, {"N", 70}, {"K", 9}},
                                                {{"M", 6}, {"N", 64}, {"K", 32}},
                                                {{"M", 37}, {"N", 131}, {"K", 67}},
-                                               {{"M", 3}, {"N", 1027}, {"K", 2}}}) {
+                                               {{"M", 3}, {"N", 1027}, {"K", 2}},
+                                               {{"M", 263}, {"N", 300}, {"K", 3}},
+                                               {{"M", 200}, {"N", 70}, {"K", 300}}}) {
     expect_correct(fused(), s);
     expect_correct(fused(), s, {{"approximate", "tanh"}});
   }
