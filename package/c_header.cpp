@@ -98,8 +98,9 @@ std::string target_summary(const Target& target) {
   // The full feature list is long; manifest.json has it.
   const size_t features =
       target.features.empty() ? 0 : 1 + std::count(target.features.begin(), target.features.end(), ',');
-  return "llvm -mcpu=" + target.cpu + " (" + target.triple + ", " + std::to_string(features) +
-         " CPU feature flags)";
+  std::string s = "llvm -mcpu=" + target.cpu + " (" + target.triple;
+  if (features > 0) s += ", " + std::to_string(features) + " CPU feature flags";
+  return s + ")";
 }
 
 std::string package_c_header(const PackagePlan& plan) {
@@ -112,7 +113,8 @@ std::string package_c_header(const PackagePlan& plan) {
     h << " * Kernels are PTX, loaded with libcuda at the first call and launched on\n"
       << " * the default stream (asynchronously, like any CUDA call).\n";
   } else {
-    h << " * Run it on a CPU with the features manifest.json lists.\n";
+    h << " * Run it on a CPU with what -mcpu=" << plan.target.cpu
+      << " and manifest.json's target features name.\n";
   }
   h << " * Link lib" << plan.name << ".so (or lib" << plan.name
     << ".a with -lstdc++ -lpthread -ldl -lm). */\n"
