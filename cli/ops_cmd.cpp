@@ -40,20 +40,32 @@ int run_ops(bool json) {
     std::cout << nlohmann::json{{"ops", ops}}.dump(2) << std::endl;
     return 0;
   }
+  // Names and defaults in one column, wide enough for the longest
+  // ("approximate=none"), so the explanations line up.
+  auto row = [](const std::string& assign, const std::string& text) {
+    std::printf("    %-18s %s\n", assign.c_str(), text.c_str());
+  };
   for (const Op* op : all_ops()) {
     std::printf("%s: %s\n", op->name().c_str(), op->description().c_str());
     for (const OpParam& p : op->params()) {
-      const std::string assign = p.name + "=" + std::to_string(p.default_value);
-      std::printf("    %-14s %s\n", assign.c_str(), p.help.c_str());
+      std::string text = p.help;
+      const bool bounded = p.max_value != std::numeric_limits<int64_t>::max();
+      if (bounded) {
+        text += " [" + std::to_string(p.min_value) + ".." + std::to_string(p.max_value) + "]";
+      } else if (p.min_value != 1) {
+        text += " [>= " + std::to_string(p.min_value) + "]";
+      }
+      row(p.name + "=" + std::to_string(p.default_value), text);
     }
     for (const OpOption& o : op->options()) {
       std::string choices;
       for (const std::string& c : o.choices) choices += (choices.empty() ? "" : "|") + c;
-      const std::string assign = o.name + "=" + o.default_value;
-      std::printf("    %-14s %s (%s)\n", assign.c_str(), o.help.c_str(), choices.c_str());
+      row(o.name + "=" + o.default_value, "one of " + choices + ": " + o.help);
     }
   }
-  std::printf("\nParameters go in --shape, e.g. `kiln bench matmul --shape M=512,N=512,K=256`.\n");
+  std::printf("\nParameters and options go in --shape, e.g. `kiln bench matmul --shape "
+              "M=512,N=512,K=256` or `kiln bench gelu --shape M=64,N=1000,approximate=tanh`; "
+              "the defaults are shown.\n");
   return 0;
 }
 
