@@ -160,8 +160,12 @@ std::string package_readme(const PackagePlan& plan) {
     << "Or build it yourself: `cd torch && python3 setup.py build_ext --inplace`, then "
     << "`torch.ops.load_library(\"torch/" << n << "_torch....so\")`. Inputs are passed without copying; "
     << "a wrong dtype, shape, device or a non-contiguous tensor raises `RuntimeError` with the "
-    << "package's message.\n\n"
-    << "## NumPy (no PyTorch)\n\n```python\nimport sys\nsys.path.insert(0, \"<package>/python\")\n"
+    << "package's message.\n\n";
+  if (plan.target.kind == Target::Kind::CUDA) {
+    r << "The functions take CUDA tensors (NumPy arrays cannot hold them): use PyTorch or C.\n";
+    return r.str();
+  }
+  r << "## NumPy (no PyTorch)\n\n```python\nimport sys\nsys.path.insert(0, \"<package>/python\")\n"
     << "import " << n << "\n" << out << " = " << n << "." << op << "(" << in_list << ")   # "
     << n << ".KilnError on bad input\n```\n";
   return r.str();
