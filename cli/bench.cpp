@@ -1,4 +1,4 @@
-// `kiln bench <op> --shape ... [--threads N] [--schedule default|FILE.json]
+// `kiln bench <op> --shape ... [--threads N] [--schedule default|tuned|FILE.json] [--db PATH]
 //  [--repeat N] [--dtype T] [--json]`: compiles the kernel (timed), checks it
 // against the reference interpreter on random inputs, then times it: one
 // warm-up run, repeats, the median. Every figure printed is measured here.
@@ -17,6 +17,7 @@ namespace kiln::cli {
 namespace {
 
 struct BenchArgs {
+  std::string db;  // the tuning database for --schedule tuned
   std::string op, shape, schedule = "default", dtype, target = "host";
   int threads = 0;
   int repeat = 0;
@@ -30,7 +31,8 @@ int run_bench(const BenchArgs& a) {
   if (a.threads > 0) set_num_threads(a.threads);
   const Workload w = make_workload(a.op, a.shape, a.dtype);
   const Target target = Target::host();
-  const Schedule sch = load_schedule(w, target, a.schedule);
+  const Schedule sch = a.schedule == "tuned" ? tuned_schedule(w, target, a.db)
+                                               : load_schedule(w, target, a.schedule);
 
   double t0 = now_ms();
   const LoweredFunc f = lower(sch);
@@ -123,7 +125,10 @@ void add_bench_command(CLI::App& app, Action* action) {
   CLI::App* sub = app.add_subcommand("bench", "compile, verify and time an op's kernel");
   sub->add_option("op", args->op, "the op (see `kiln ops`)")->required();
   sub->add_option("--shape", args->shape, "parameters, e.g. M=1024,N=1024,K=1024 (others default)");
-  sub->add_option("--schedule", args->schedule, "'default' or a trace JSON file");
+  sub->add_option("--schedule", args->schedule,
+                  "'default', 'tuned' (the tuning database's best) or a trace JSON file");
+  sub->add_option("--db", args->db, "tuning database for --schedule tuned (default: $KILN_DB, "
+                                    "else ~/.cache/kiln/tuning.db)");
   sub->add_option("--threads", args->threads, "threads for parallel loops")
       ->check(CLI::PositiveNumber);
   sub->add_option("--repeat", args->repeat, "timed runs (default: 10, or as many as fit in 2 s, "

@@ -29,6 +29,7 @@ void add_ops_command(CLI::App& app, Action* action);
 void add_package_command(CLI::App& app, Action* action);
 void add_db_command(CLI::App& app, Action* action);
 void add_calibrate_command(CLI::App& app, Action* action);
+void add_tune_command(CLI::App& app, Action* action);
 
 /// "M=1024,N=512,layout=nhwc" -> ordered (name, value) pairs. Throws
 /// UserError for an entry without '=', an empty name or value, or a name
@@ -55,6 +56,11 @@ Workload make_workload(const std::string& op_name, const std::string& shape,
 /// schedule, anything else a trace JSON file replayed on the definition.
 /// Throws UserError (file) or ScheduleError (a step the schedule refuses).
 Schedule load_schedule(const Workload& w, const Target& target, const std::string& source);
+
+/// `--schedule tuned`: the best schedule the tuning database at db_path
+/// ("" = default_database_path()) holds for w on target with the current
+/// thread count. Throws UserError saying how to tune it when there is none.
+Schedule tuned_schedule(const Workload& w, const Target& target, const std::string& db_path);
 
 /// The sizes as a JSON object {"M": 1024, ...}, options included.
 nlohmann::json shape_json(const Workload& w);

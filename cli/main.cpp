@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   add_package_command(app, &action);
   add_db_command(app, &action);
   add_calibrate_command(app, &action);
+  add_tune_command(app, &action);
 
   try {
     app.parse(argc, argv);

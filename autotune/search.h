@@ -1,0 +1,73 @@
+#pragma once
+/// \file
+/// Evolutionary search over a SearchSpace: a population of measured knob
+/// sets; each round makes a large pool of children (mutations of good
+/// parents, crossovers of two, fresh samples), builds and lowers them
+/// (refused ones are counted and dropped before compiling), lets the cost
+/// model rank the pool and picks the batch to measure: the best-ranked,
+/// plus a fraction chosen at random so the model sees what it would not
+/// pick (epsilon exploration).
+
+#include <cstdint>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "autotune/cost_model.h"
+#include "autotune/space.h"
+#include "schedule/lowered_func.h"
+
+namespace kiln {
+
+/// A candidate ready to compile.
+struct Candidate {
+  KnobValues knobs;
+  std::string trace_json;  ///< the schedule's trace with the knobs beside it
+  LoweredFunc lowered;
+  std::vector<double> features;
+};
+
+struct SearchOptions {
+  int batch = 16;
+  int pool = 256;
+  double epsilon = 0.25;  ///< share of each batch picked at random
+  uint64_t seed = 1;
+};
+
+class EvolutionarySearch {
+ public:
+  EvolutionarySearch(const SearchSpace& space, const std::string& op_name, SearchOptions options);
+
+  /// A measured knob set (gflops 0 for a failure): joins the population
+  /// and is never proposed again.
+  void report(const KnobValues& knobs, double gflops);
+  /// Marks a knob set as already tried without measuring it (e.g. stored).
+  void mark_seen(const KnobValues& knobs) { seen_.insert(SearchSpace::to_json(knobs)); }
+  /// Proposes the next batch. `first` adds these knob sets ahead of the
+  /// pool (the default's values on the first round). Adds the number of
+  /// candidates the schedule API refused or lowering failed on to *rejected.
+  std::vector<Candidate> next_batch(const CostModel& model, const std::vector<KnobValues>& first,
+                                    int* rejected);
+
+  /// The trace JSON stored for a schedule: the trace plus its knobs.
+  static std::string record_json(const Schedule& s, const std::string& op_name,
+                                 const KnobValues& knobs);
+
+ private:
+  /// Builds and lowers v; false (and ++*rejected) when refused.
+  bool make_candidate(const KnobValues& v, Candidate* c, int* rejected) const;
+  const KnobValues& pick_parent();
+
+  const SearchSpace& space_;
+  std::string op_name_;
+  SearchOptions options_;
+  std::mt19937_64 rng_;
+  std::vector<std::pair<double, KnobValues>> population_;  ///< measured, best first
+  std::set<std::string> seen_;  ///< knob sets measured or proposed
+  /// Structural hashes of the lowered code proposed: knob sets that differ
+  /// only in knobs their rules ignore make the same kernel.
+  std::set<uint64_t> seen_code_;
+};
+
+}  // namespace kiln

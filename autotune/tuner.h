@@ -1,0 +1,84 @@
+#pragma once
+/// \file
+/// The tuner: everything `kiln tune` does, as a library call.
+///
+///   TuneOptions o;  o.time_budget_s = 60;  o.db_path = "tuning.db";
+///   TuneResult r = tune(find_op("matmul"), {{"M", 1024}}, {}, o);
+///
+/// A workload already in the database returns its best at once
+/// (from_cache) unless `retune` is set; a retune resumes from the stored
+/// records (they seed the population and train the model). Otherwise: the
+/// op's default schedule is measured first (the figure to beat), the cost
+/// model is warm-started from stored records of the same op and target
+/// (other sizes too), and the evolutionary search measures batches until
+/// the trial budget, the time budget or `patience` trials without
+/// improvement. Every measurement, failures included, goes to the database.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autotune/database.h"
+#include "autotune/measure.h"
+#include "autotune/space.h"
+#include "codegen/target.h"
+#include "ops/op.h"
+
+namespace kiln {
+
+/// Where a running tune stands (for progress bars).
+struct TuneProgress {
+  int trials_measured = 0;  ///< candidates compiled and run (failures included)
+  int trials_invalid = 0;   ///< measured but not ok: wrong, crash, timeout, compile error
+  int trials_rejected = 0;  ///< refused by the schedule API before compiling
+  int trial_budget = 0;     ///< 0: none
+  double elapsed_s = 0;
+  double time_budget_s = 0;  ///< 0: none
+  double best_gflops = 0;
+  /// The last trial's outcome, one line ("ok 412.3 GFLOP/s", "crash: ...").
+  std::string last;
+};
+
+struct TuneOptions {
+  int trials = 0;            ///< measured-trial budget; 0 = none
+  double time_budget_s = 0;  ///< 0 = none
+  /// Stop after this many measured trials without a better best; 0 = never.
+  int patience = 0;
+  int threads = 0;  ///< 0 = the current thread count
+  uint64_t seed = 1;
+  bool retune = false;
+  std::string db_path;  ///< "" = default_database_path()
+  int batch = 16;
+  MeasureOptions measure;
+  /// Called after every measured trial.
+  std::function<void(const TuneProgress&)> on_progress;
+};
+
+struct TuneResult {
+  WorkloadKey workload;
+  Target target;
+  int threads = 1;
+  bool from_cache = false;
+  int trials_measured = 0, trials_invalid = 0, trials_rejected = 0;
+  double elapsed_s = 0;
+  double best_median_ms = 0, best_gflops = 0;
+  double default_median_ms = 0, default_gflops = 0;
+  std::string best_trace_json;  ///< the best schedule's trace (with its knobs)
+  /// (elapsed_s, best GFLOP/s so far) after each improvement.
+  std::vector<std::pair<double, double>> curve;
+};
+
+/// Tunes op at sizes/options (missing ones take their defaults) for the
+/// host. Throws UserError for bad sizes or an unusable database.
+TuneResult tune(const Op& op, const OpSizes& sizes, const OpOptions& options,
+                const TuneOptions& t);
+
+/// The database's best record for op at these sizes on this host with
+/// `threads` threads, or nothing when that workload was never tuned.
+std::optional<TuningRecord> tuned_record(TuningDatabase& db, const Op& op, const OpSizes& sizes,
+                                         const OpOptions& options, const Target& target,
+                                         int threads);
+
+}  // namespace kiln
