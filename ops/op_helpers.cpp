@@ -52,7 +52,10 @@ std::string vectorize_row_reduction(Schedule& s, const std::string& name, const 
   // Four vectors of partial results when the row is long enough: four
   // independent chains hide the latency of the add (or max) that a single
   // chain of accumulations would wait on.
-  const int64_t width = N < 0 || N >= 4 * lanes ? 4 * lanes : lanes;
+  // A width that divides a constant row keeps the rf stage free of the
+  // guard on the row's end, which would keep its lanes scalar.
+  int64_t width = N < 0 || N >= 4 * lanes ? 4 * lanes : lanes;
+  if (N > 0 && N % width != 0 && N % lanes == 0) width = lanes;
   const std::string axis = st.op->reduce_axis[0].name();
   auto [ko, ki] = s.split(name + "." + axis, width);
   const std::string rf = s.rfactor(ki);

@@ -14,10 +14,11 @@ class TransposeOp : public Op {
            {float_dtype_option("element type of X and Y")}) {}
 
   // Blocked: Y is cut in square blocks of lanes x lanes (16 x 16 f32 with
-  // AVX-512, 1 KiB: both the rows of X it reads and the rows of Y it
-  // writes stay in L1 while the block is done). Within a block the rows of
-  // Y are unrolled and each is one vector store; its lanes come from one
-  // column of the block of X, whose rows the unrolled loop has in cache.
+  // AVX-512, 1 KiB). Each block of X is first copied to a local array with
+  // one vector load per row (cache_read at the block loop), then every row
+  // of Y's block is one vector store whose lanes come from a column of the
+  // local array (a gather from L1, not from 16 rows of memory: reading X
+  // transposed straight from memory measured 4x slower at 4096).
   // Rows of blocks run in parallel.
   Schedule default_schedule(const ComputeDef& def, const Target& target) const override {
     Schedule s(def);
@@ -27,8 +28,18 @@ class TransposeOp : public Op {
     std::vector<std::string> t =
         s.tile("Y.j", "Y.i", fit_factor(lanes, rows), fit_factor(lanes, cols));  // jo io ji ii
     s.parallel(t[0]);
-    if (cols < 0 || cols >= lanes) s.vectorize(t[3]);
-    if (rows < 0 || rows >= lanes) s.unroll(t[2]);
+    const bool vector = (cols < 0 || cols >= lanes) && (rows < 0 || rows >= lanes);
+    if (!vector) return s;
+    s.vectorize(t[3]);
+    s.unroll(t[2]);
+    const std::string cache = s.cache_read("X", {"Y"});
+    s.compute_at(cache, t[1]);
+    const std::vector<std::string> c = s.stage(cache).leaf_loops;  // i, j
+    auto [cio, cii] = s.split(c[0], lanes);
+    auto [cjo, cji] = s.split(c[1], lanes);
+    s.reorder({cio, cjo, cii, cji});
+    s.unroll(cii);
+    s.vectorize(cji);
     return s;
   }
 
