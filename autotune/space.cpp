@@ -49,6 +49,29 @@ bool has_reuse(const OperationNode& op) {
   return false;
 }
 
+/// The input placeholder of a reduction stage whose reads do not use the
+/// spatial axis `row` but do use the last spatial axis: the operand that a
+/// register tile streams (matmul's B[k, j] for row axis i).
+std::string pack_candidate(const OperationNode& op, size_t row) {
+  if (op.axis.size() < 2) return "";
+  CollectLoads c;
+  c.visit_expr(op.body);
+  std::string found;
+  for (const TensorLoad* load : c.loads) {
+    if (!load->op->is_placeholder()) continue;
+    bool uses_row = false, uses_col = false;
+    for (const Expr& index : load->indices) {
+      uses_row = uses_row || expr_uses_var(index, op.axis[row].name());
+      uses_col = uses_col || expr_uses_var(index, op.axis.back().name());
+    }
+    if (!uses_row && uses_col) {
+      if (!found.empty() && found != load->op->name) return "";  // two candidates: ambiguous
+      found = load->op->name;
+    }
+  }
+  return found;
+}
+
 bool is_output(const ComputeDef& def, const std::string& name) {
   for (const Tensor& t : def.outputs()) {
     if (t.name() == name) return true;
@@ -142,6 +165,7 @@ SearchSpace SearchSpace::generate(const ComputeDef& def, const Target& target, i
     StagePlan& p = plans[name];
     if (has_reuse(*op)) {
       p.role = StageRole::TiledReduction;
+      p.pack_tensor = pack_candidate(*op, op->axis.size() - 2);
       continue;
     }
     p.role = StageRole::RowWise;
@@ -173,6 +197,7 @@ SearchSpace SearchSpace::generate(const ComputeDef& def, const Target& target, i
     const OpRef op = def.find(name);
     if (has_reuse(*op)) {
       p.role = StageRole::TiledReduction;
+      p.pack_tensor = pack_candidate(*op, op->axis.size() - 2);
       continue;
     }
     p.role = StageRole::Producer;
@@ -209,6 +234,7 @@ SearchSpace SearchSpace::generate(const ComputeDef& def, const Target& target, i
         sp.add_knob(k + "order", {0, 1, 2});
         sp.add_knob(k + "row_block", {4, 8, 16, 32, 64});
         sp.add_knob(k + "unroll", {1, 0});
+        if (!p.pack_tensor.empty()) sp.add_knob(k + "pack", {0, 1});
         break;
       }
       case StageRole::TiledEpilogue:

@@ -66,6 +66,10 @@ struct StagePlan {
   /// Constant extents of those axes (-1 when symbolic).
   std::vector<int64_t> spatial_extent, reduce_extent;
   bool is_reduction = false;
+  /// TiledReduction: the input whose reads ignore the row axis (matmul's
+  /// B), which the "pack" knob copies into a contiguous panel per k chunk
+  /// (cache_read computed at the chunk loop); "" when there is none.
+  std::string pack_tensor;
 };
 
 /// Values of StagePlan placement knobs ("<stage>.place").

@@ -72,6 +72,10 @@ void SearchSpace::apply_tiled_direct(Schedule& s, const StagePlan& p, const Knob
   const int64_t r = n >= 2 ? value(v, k + "row_axis") : -1;
   std::vector<std::string> spatial, reduce;
   root_loops(s, p.stage, &spatial, &reduce);
+  // Packing: a copy of the streamed operand, made per k chunk and panel,
+  // contiguous where the original strides across rows of a wide matrix.
+  const bool pack = knob_index_.count(k + "pack") && value(v, k + "pack") != 0;
+  const std::string packed = pack ? s.cache_read(p.pack_tensor, {p.stage}) : "";
 
   const int64_t N = p.spatial_extent[n - 1];
   auto [jo, ji] = s.split(spatial[n - 1], fit(cols, N));
@@ -107,7 +111,16 @@ void SearchSpace::apply_tiled_direct(Schedule& s, const StagePlan& p, const Knob
     if (!ii.empty()) s.unroll(ii);
     s.unroll(jio);
   }
-  parallelize(s, p.stage, "");
+  // The copy goes inside the parallel panel loop, at the chunk loop when
+  // the chunk loop is inside it (else at the panel loop itself).
+  const std::string at = order == 2 || ko.empty() ? jo : ko;
+  parallelize(s, p.stage, pack ? at : "");
+  if (pack) {
+    s.compute_at(packed, at);
+    std::vector<std::string> copy, unused;
+    root_loops(s, packed, &copy, &unused);
+    if (N < 0 || N >= vec) s.vectorize(s.split(copy.back(), fit(vec, N)).second);
+  }
 }
 
 void SearchSpace::apply_tiled_local(Schedule& s, const StagePlan& out, const std::string& reduction,

@@ -183,6 +183,27 @@ TEST(TuneSpace, SampledSchedulesComputeTheRightAnswerAtAwkwardSizes) {
   }
 }
 
+TEST(TuneSpace, PackedOperandInEveryLoopOrderComputesTheRightAnswer) {
+  const ComputeDef def = find_op("matmul").define({{"M", 37}, {"N", 45}, {"K", 29}});
+  const SearchSpace space = SearchSpace::generate(def, Target::host(), 2);
+  ASSERT_EQ(space.plans()[0].pack_tensor, "B");
+  const std::vector<Buffer> inputs = random_buffers(def);
+  const std::vector<Buffer> expected = interpret(def, inputs);
+  for (int64_t order : {0, 1, 2}) {
+    for (int64_t k_chunk : {16, 29}) {
+      KnobValues v = space.default_values();
+      v["C.pack"] = 1;
+      v["C.order"] = order;
+      v["C.k_chunk"] = k_chunk;
+      v["C.row_block"] = 4;
+      const Schedule s = space.build(v);
+      Buffer c(f32(), {37, 45});
+      compile_jit(lower(s))->run({inputs[0], inputs[1], c});
+      EXPECT_LE(max_relative_error(c, expected[0], 0.1), 1e-4) << SearchSpace::describe(v);
+    }
+  }
+}
+
 TEST(TuneSpace, MutationAndCrossoverStayInTheSpace) {
   SearchSpace space = SearchSpace::generate(find_op("matmul").define({}), Target::host(), 2);
   std::mt19937_64 rng(5);
