@@ -7,6 +7,10 @@
 namespace kiln {
 namespace {
 
+// Row chunks of an axis-0 reduction, each a parallel task with its own row
+// of partial results.
+constexpr int64_t kRowChunks = 8;
+
 class ReduceOverAxisOp : public Op {
  public:
   ReduceOverAxisOp()
@@ -20,10 +24,8 @@ class ReduceOverAxisOp : public Op {
             {"kind", "sum", {"sum", "mean", "max"}, "the reduction"}}) {}
 
   // axis 1: each row is a vectorized reduction (rfactor into lanes), rows
-  // in parallel. axis 0: X is read row after row and a strip of 64
-  // columns of Y accumulates in four vector registers down all the rows;
-  // strips run in parallel. For mean, the sums (stage R) are computed at
-  // the loop of Y that divides them (or rounds them to f16/bf16).
+  // in parallel; for mean (and f16/bf16) the sums (stage R) are computed at
+  // the loop of Y that divides (or rounds) them. axis 0: see below.
   Schedule default_schedule(const ComputeDef& def, const Target& target) const override {
     Schedule s(def);
     // Y is the reduction itself, or (mean, f16/bf16) reads it from R to
@@ -40,25 +42,26 @@ class ReduceOverAxisOp : public Op {
       if (two_stages) s.compute_at("R", "Y.i");
       return s;
     }
-    // Columns: Y (or R) over j, reduction over k (the rows of X).
-    std::string strip = red + ".j";
-    if (two_stages) {
-      auto [yo, yi] = s.split("Y.j", fit_factor(4 * lanes, extent));
-      s.parallel(yo);
-      if (extent < 0 || extent >= lanes) s.vectorize(s.split(yi, lanes).second);
-      s.compute_at("R", yo);
-      strip = "R.j";
+    // Columns: X is read in row order by a few row chunks in parallel
+    // (rfactor of the chunk loop); each chunk accumulates a whole row of
+    // partial results, which stays in L1, with vector adds along the row.
+    // The reduction stage then adds the chunks' partial rows.
+    const int64_t reduced = constant_extent(r->reduce_axis[0].dom.extent);
+    const bool vector = extent < 0 || extent >= lanes;
+    auto [ko, ki] = s.split_nparts(red + ".k", fit_factor(kRowChunks, reduced));
+    const std::string rf = s.rfactor(ko);
+    const std::vector<std::string> l = s.stage(rf).leaf_loops;  // k_o, j, k_i
+    s.reorder({l[0], l[2], l[1]});
+    s.parallel(l[0]);
+    if (vector) s.vectorize(s.split(l[1], lanes).second);
+    // The reduction stage: chunks inner, the row of partials vectorized.
+    const std::vector<std::string> rl = s.stage(red).leaf_loops;  // j, k_o
+    if (vector) {
+      auto [rjo, rji] = s.split(rl[0], lanes);
+      s.reorder({rjo, rl[1], rji});
+      s.vectorize(rji);
     }
-    auto [jo, ji] = s.split(strip, fit_factor(4 * lanes, extent));
-    if (extent < 0 || extent >= lanes) {
-      auto [jio, jii] = s.split(ji, lanes);
-      s.reorder({jo, red + ".k", jio, jii});
-      s.unroll(jio);
-      s.vectorize(jii);
-    } else {
-      s.reorder({jo, red + ".k", ji});
-    }
-    if (!two_stages) s.parallel(jo);
+    if (two_stages && vector) s.vectorize(s.split("Y.j", lanes).second);
     return s;
   }
 
