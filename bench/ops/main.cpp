@@ -124,17 +124,24 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
 
-  // Calibrated before anything else runs, at kiln's thread count.
-  bool measured = false;
-  const kiln::Calibration peak = kiln::machine_calibration(&measured);
+  // The peaks are measured in this run, before anything else, at kiln's
+  // thread count: bandwidth drifts between runs, and a cached figure from a
+  // busier moment would make the fractions meaningless. The cache is
+  // updated for `kiln bench`.
+  const kiln::Calibration peak = kiln::measure_calibration();
+  try {
+    kiln::save_calibration(kiln::calibration_cache_path(), peak);
+  } catch (const kiln::Error& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+  }
   std::printf("threads: kiln %d, OpenBLAS %d, oneDNN OMP_NUM_THREADS=%s\n", kiln::num_threads(),
               openblas_get_num_threads(), env_or("OMP_NUM_THREADS", "(unset)"));
   std::printf("OpenBLAS core: %s (OPENBLAS_CORETYPE=%s)\n", openblas_get_corename(),
               env_or("OPENBLAS_CORETYPE", "(unset)"));
-  std::printf("peaks at %d threads: %.1f GFLOP/s f32, %.1f GB/s streaming (%s %s)\n",
-              peak.threads, peak.peak_gflops, peak.peak_gbps,
-              measured ? "measured now, cached in" : "cached in",
-              kiln::calibration_cache_path().c_str());
+  std::printf("peaks at %d threads, measured now: %.1f GFLOP/s f32 (%s FMA loop), %.1f GB/s "
+              "streaming (copy %.1f, triad %.1f)\n",
+              peak.threads, peak.peak_gflops, peak.fma_isa.c_str(), peak.peak_gbps,
+              peak.copy_gbps, peak.triad_gbps);
 
   for (const Case& c : kiln::bench::cases()) {
     kiln::bench::register_kiln_benchmarks(c);
@@ -155,7 +162,7 @@ int main(int argc, char** argv) {
          << " threads, median figures; kiln/vendor above 1 means kiln is faster. OpenBLAS core "
          << openblas_get_corename() << " (OPENBLAS_CORETYPE=" << env_or("OPENBLAS_CORETYPE", "unset")
          << "). Peaks: " << peak.peak_gflops << " GFLOP/s, " << peak.peak_gbps
-         << " GB/s (kiln calibrate).\n\n"
+         << " GB/s (measured in this run, as `kiln calibrate` does).\n\n"
          << table(reporter, peak);
   std::printf("\n%s", report.str().c_str());
   if (!report_path.empty()) {

@@ -42,24 +42,27 @@ void bm_softmax(benchmark::State& state, const Case& c) {
   });
 }
 
-std::unique_ptr<StepsState> layernorm_steps(const Case& c) {
+// Layer normalization with gamma, and beta when `shift` (rmsnorm's
+// stand-in has gamma only, like rmsnorm).
+std::unique_ptr<StepsState> layernorm_steps(const Case& c, bool shift) {
   const int64_t m = c.size("M"), n = c.size("N");
   const memory::desc md = matrix(m, n);
+  const dnnl::normalization_flags flags =
+      shift ? dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift
+            : dnnl::normalization_flags::use_scale;
   const dnnl::layer_normalization_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, md, 1e-5f,
-       dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift},
-      onednn_engine());
+      {dnnl::prop_kind::forward_inference, md, 1e-5f, flags}, onednn_engine());
   const memory::desc vec({n}, dt::f32, tag::a);
-  return single_step(dnnl::layer_normalization_forward(pd), md, md,
-                     {{DNNL_ARG_SCALE, random_memory(vec, 2)},
-                      {DNNL_ARG_SHIFT, random_memory(vec, 3)}});
+  std::unordered_map<int, memory> extra = {{DNNL_ARG_SCALE, random_memory(vec, 2)}};
+  if (shift) extra[DNNL_ARG_SHIFT] = random_memory(vec, 3);
+  return single_step(dnnl::layer_normalization_forward(pd), md, md, std::move(extra));
 }
 
 void bm_layernorm(benchmark::State& state, const Case& c) {
-  run_prepared(state, c, "onednn", [&] { return layernorm_steps(c); });
+  run_prepared(state, c, "onednn", [&] { return layernorm_steps(c, true); });
 }
 void bm_rmsnorm(benchmark::State& state, const Case& c) {
-  run_prepared(state, c, "onednn_layernorm", [&] { return layernorm_steps(c); });
+  run_prepared(state, c, "onednn_layernorm", [&] { return layernorm_steps(c, false); });
 }
 
 void bm_eltwise(benchmark::State& state, const Case& c, dnnl::algorithm alg) {
@@ -77,16 +80,20 @@ void bm_gelu(benchmark::State& state, const Case& c) {
              tanh_form ? dnnl::algorithm::eltwise_gelu_tanh : dnnl::algorithm::eltwise_gelu_erf);
 }
 
-// A[M, N] op B[N]: B broadcast over the rows.
+// A[M, N] op B, B of the shape the case's broadcast option names: [M, N]
+// (none), [1, N] (row), [M, 1] (col) or one value (scalar).
 void bm_binary(benchmark::State& state, const Case& c, dnnl::algorithm alg) {
   run_prepared(state, c, "onednn", [&] {
     const int64_t m = c.size("M"), n = c.size("N");
-    const memory::desc md = matrix(m, n), row = matrix(1, n);
-    const dnnl::binary::primitive_desc pd({alg, md, row, md}, onednn_engine());
+    const std::string b = c.options.count("broadcast") ? c.option("broadcast") : "none";
+    const memory::desc md = matrix(m, n);
+    const memory::desc b_md = matrix(b == "none" || b == "col" ? m : 1,
+                                     b == "none" || b == "row" ? n : 1);
+    const dnnl::binary::primitive_desc pd({alg, md, b_md, md}, onednn_engine());
     auto s = std::make_unique<StepsState>();
     s->steps.push_back({dnnl::binary(pd),
                         {{DNNL_ARG_SRC_0, random_memory(md, 1)},
-                         {DNNL_ARG_SRC_1, random_memory(row, 2)},
+                         {DNNL_ARG_SRC_1, random_memory(b_md, 2)},
                          {DNNL_ARG_DST, memory(md, onednn_engine())}}});
     return s;
   });
