@@ -5,8 +5,7 @@
 #include "bench/ops/bench_common.h"
 
 #include <cstdio>
-
-#include "dsl/error.h"
+#include <exception>
 
 namespace kiln::bench {
 namespace {

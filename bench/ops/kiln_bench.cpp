@@ -134,6 +134,7 @@ std::shared_ptr<const CompiledKernel> bias_gelu_kernel(int64_t m, int64_t n, boo
 struct UnfusedState {
   std::shared_ptr<const CompiledKernel> matmul, bias_gelu;
   Buffer a, b, bias, c, y;
+  std::string error;  // non-empty: the pipeline's result is wrong
 };
 
 void bm_kiln_unfused(benchmark::State& state, const Case& c) {
@@ -153,8 +154,22 @@ void bm_kiln_unfused(benchmark::State& state, const Case& c) {
     u->a.fill_random(1);
     u->b.fill_random(2);
     u->bias.fill_random(3);
+    // Checked as the fused op is: its reference computes the same Y from
+    // (A, B, bias).
+    u->matmul->run({u->a, u->b, u->c});
+    u->bias_gelu->run({u->c, u->bias, u->y});
+    const ComputeDef fused = c.kiln_op->define(c.sizes, c.options);
+    const double err = c.kiln_op->check(fused, {u->a, u->b, u->bias}, {u->y});
+    if (err > c.kiln_op->tolerance(fused)) {
+      u->error = "the unfused result differs from the reference: relative error " +
+                 std::to_string(err);
+    }
     return u;
   });
+  if (!s.error.empty()) {
+    state.SkipWithError(s.error.c_str());
+    return;
+  }
   for (auto _ : state) {
     s.matmul->run({s.a, s.b, s.c});
     s.bias_gelu->run({s.c, s.bias, s.y});
