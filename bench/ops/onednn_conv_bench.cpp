@@ -1,7 +1,7 @@
-// oneDNN's side for the windowed ops. Convolutions as a user with NCHW
-// tensors runs them ("onednn"): the primitive picks its blocked layouts,
-// and the reorders of the input into it and of the output back to NCHW are
-// timed with it (the weights are reordered once, as an inference engine
+// oneDNN's side for the windowed ops. Convolutions as a user with NCHW (or,
+// for layout=nhwc cases, NHWC) tensors runs them ("onednn"): the primitive
+// picks its blocked layouts, and the reorders of the input into it and of
+// the output back to the user's layout are timed with it (the weights are reordered once, as an inference engine
 // would). "onednn_blocked" times the convolution alone in its blocked
 // layouts. Pooling runs on NCHW directly ("onednn") and on the 16-channel
 // blocked layout ("onednn_blocked").
@@ -26,7 +26,7 @@ int64_t out_extent(int64_t in, int64_t r, int64_t stride, int64_t pad, int64_t d
   return (in + 2 * pad - dilation * (r - 1) - 1) / stride + 1;
 }
 
-// The steps of a convolution with NCHW input and output: reorder in,
+// The steps of a convolution with input and output in the user's layout: reorder in,
 // convolve, reorder out (only the convolution when `blocked_only`).
 std::unique_ptr<StepsState> conv_steps(const Case& c, bool depthwise, bool blocked_only) {
   const int64_t n = c.size("N"), ch = c.size("C"), h = c.size("H"), w = c.size("W");
@@ -36,11 +36,16 @@ std::unique_ptr<StepsState> conv_steps(const Case& c, bool depthwise, bool block
   const int64_t ho = out_extent(h, r, stride, pad, dilation);
   const int64_t wo = out_extent(w, sw, stride, pad, dilation);
 
-  const memory::desc src_user({n, ch, h, w}, dt::f32, tag::nchw);
-  const memory::desc dst_user({n, k, ho, wo}, dt::f32, tag::nchw);
+  // The user's tensors in the case's layout: NCHW data with KCRS weights,
+  // or NHWC data with RSCK weights (oneDNN's hwio).
+  const bool nhwc = c.options.count("layout") && c.option("layout") == "nhwc";
+  const tag data_tag = nhwc ? tag::nhwc : tag::nchw;
+  const memory::desc src_user({n, ch, h, w}, dt::f32, data_tag);
+  const memory::desc dst_user({n, k, ho, wo}, dt::f32, data_tag);
   const memory::dims weight_dims =
       depthwise ? memory::dims{ch, 1, 1, r, sw} : memory::dims{k, ch, r, sw};
-  const memory::desc weight_user(weight_dims, dt::f32, depthwise ? tag::goihw : tag::oihw);
+  const tag weight_tag = depthwise ? (nhwc ? tag::hwigo : tag::goihw) : (nhwc ? tag::hwio : tag::oihw);
+  const memory::desc weight_user(weight_dims, dt::f32, weight_tag);
   const memory::desc src_any({n, ch, h, w}, dt::f32, tag::any);
   const memory::desc dst_any({n, k, ho, wo}, dt::f32, tag::any);
   const memory::desc weight_any(weight_dims, dt::f32, tag::any);
