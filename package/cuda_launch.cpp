@@ -38,9 +38,14 @@ static struct {
                            unsigned, CUstream, void**, void**);
   CUresult (*MemAlloc)(CUdeviceptr*, size_t);
   CUresult (*MemFree)(CUdeviceptr);
+  CUresult (*CtxSynchronize)(void);
   CUresult (*GetErrorString)(CUresult, const char**);
 } cu;
 static pthread_mutex_t cu_mu = PTHREAD_MUTEX_INITIALIZER;
+/* Held from looking up a program's kernels and scratch to its last launch:
+   launches are asynchronous and go to the legacy default stream, which
+   runs them in order, so scratch buffers are reused safely across calls. */
+static pthread_mutex_t cu_launch_mu = PTHREAD_MUTEX_INITIALIZER;
 
 #define KILN_MAX_DEVICES 64
 static CUcontext cu_contexts[KILN_MAX_DEVICES];
@@ -69,10 +74,11 @@ static int cuda_load(const char* fn) {
       *(void**)&cu.LaunchKernel = dlsym(lib, "cuLaunchKernel");
       *(void**)&cu.MemAlloc = dlsym(lib, "cuMemAlloc_v2");
       *(void**)&cu.MemFree = dlsym(lib, "cuMemFree_v2");
+      *(void**)&cu.CtxSynchronize = dlsym(lib, "cuCtxSynchronize");
       *(void**)&cu.GetErrorString = dlsym(lib, "cuGetErrorString");
       cu.ok = cu.Init && cu.DeviceGet && cu.DevicePrimaryCtxRetain && cu.CtxPushCurrent &&
               cu.CtxPopCurrent && cu.ModuleLoadData && cu.ModuleGetFunction && cu.LaunchKernel &&
-              cu.MemAlloc && cu.MemFree && cu.Init(0) == 0;
+              cu.MemAlloc && cu.MemFree && cu.CtxSynchronize && cu.Init(0) == 0;
     }
   }
   int ok = cu.ok;
@@ -111,19 +117,44 @@ static void cuda_leave(void) {
   cu.CtxPopCurrent(&ctx);
 }
 
-/* The kernels of module `slot` on `device`, loading its PTX the first time. */
+/* The kernels of module `slot` on `device` into cache[0..count), loading
+   the PTX the first time (cu_launch_mu held). */
 static int cuda_functions(const char* fn, int device, int slot, const char* ptx,
-                          const char* const* names, int count, CUfunction* out) {
-  pthread_mutex_lock(&cu_mu);
-  CUresult r = 0;
+                          const char* const* names, int count, CUfunction* cache) {
+  if (cache[0]) return 0;
   CUmodule* m = &cu_modules[device][slot];
-  if (!*m) r = cu.ModuleLoadData(m, ptx);
-  pthread_mutex_unlock(&cu_mu);
-  if (r != 0) return cuda_fail(r, fn, "loading the kernels' PTX (cuModuleLoadData)");
-  for (int i = 0; i < count; i++) {
-    r = cu.ModuleGetFunction(&out[i], *m, names[i]);
-    if (r != 0) return cuda_fail(r, fn, "cuModuleGetFunction");
+  CUresult r = 0;
+  if (!*m && (r = cu.ModuleLoadData(m, ptx)) != 0) {
+    *m = NULL;
+    return cuda_fail(r, fn, "loading the kernels' PTX (cuModuleLoadData)");
   }
+  for (int i = count - 1; i >= 0; i--) {  /* cache[0] last: it marks the cache full */
+    r = cu.ModuleGetFunction(&cache[i], *m, names[i]);
+    if (r != 0) {
+      cache[0] = NULL;
+      return cuda_fail(r, fn, "cuModuleGetFunction");
+    }
+  }
+  return 0;
+}
+
+/* A scratch buffer of at least `bytes` in *buf, grown when too small
+   (cu_launch_mu held; earlier launches finish before the old one goes). */
+static int cuda_scratch(const char* fn, const char* name, CUdeviceptr* buf, size_t* have,
+                        size_t bytes) {
+  if (bytes <= *have && *buf) return 0;
+  if (*buf) {
+    cu.CtxSynchronize();
+    cu.MemFree(*buf);
+    *buf = 0;
+    *have = 0;
+  }
+  CUresult r = cu.MemAlloc(buf, bytes);
+  if (r != 0) {
+    *buf = 0;
+    return cuda_fail(r, fn, name);
+  }
+  *have = bytes;
   return 0;
 }
 )CUDA";
@@ -176,18 +207,25 @@ std::string cuda_launcher(const PackageFunction& fn, const PackageKernel& k, con
   for (size_t i = 0; i < p.kernels.size(); i++) c << (i ? ", " : "") << "\"" << p.kernels[i].name << "\"";
   c << "};\n\nstatic int launch_" << k.symbol << "(const char* fn, int device, const int64_t* s";
   for (const BufferArg& a : p.func.args) c << ", CUdeviceptr b_" << a.name;
-  c << ") {\n  (void)s;\n  CUfunction f[" << p.kernels.size() << "];\n"
-    << "  int rc = cuda_enter(fn, device);\n  if (rc) return rc;\n"
-    << "  rc = cuda_functions(fn, device, " << index << ", " << k.symbol << "_ptx, " << k.symbol
-    << "_names, " << p.kernels.size() << ", f);\n"
-    << "  CUresult r = 0;\n";
-  for (const GpuTemp& t : p.temps) {
-    c << "  CUdeviceptr b_" << t.name << " = 0;\n";
+  const size_t nk = p.kernels.size(), nt = p.temps.size();
+  c << ") {\n  (void)s;\n"
+    << "  static CUfunction f_cache[KILN_MAX_DEVICES][" << nk << "];\n";
+  if (nt > 0) {
+    c << "  static CUdeviceptr t_cache[KILN_MAX_DEVICES][" << nt << "];\n"
+      << "  static size_t t_bytes[KILN_MAX_DEVICES][" << nt << "];\n";
   }
-  for (const GpuTemp& t : p.temps) {
-    c << "  if (!rc && (r = cu.MemAlloc(&b_" << t.name << ", (size_t)(" << c_size_expr(t.elements, sref)
-      << ") * " << t.type.bytes() << " + 1))) rc = cuda_fail(r, fn, \"allocating temporary "
-      << t.name << "\");\n";
+  c << "  int rc = cuda_enter(fn, device);\n  if (rc) return rc;\n"
+    << "  pthread_mutex_lock(&cu_launch_mu);\n"
+    << "  rc = cuda_functions(fn, device, " << index << ", " << k.symbol << "_ptx, " << k.symbol
+    << "_names, " << nk << ", f_cache[device]);\n"
+    << "  CUfunction* f = f_cache[device];\n  CUresult r = 0;\n";
+  for (size_t i = 0; i < nt; i++) {
+    const GpuTemp& t = p.temps[i];
+    c << "  CUdeviceptr b_" << t.name << " = 0;\n"
+      << "  if (!rc) rc = cuda_scratch(fn, \"allocating temporary " << t.name << "\", &t_cache[device]["
+      << i << "], &t_bytes[device][" << i << "], (size_t)(" << c_size_expr(t.elements, sref) << ") * "
+      << t.type.bytes() << " + 1);\n"
+      << "  if (!rc) b_" << t.name << " = t_cache[device][" << i << "];\n";
   }
   for (size_t i = 0; i < p.kernels.size(); i++) {
     const GpuKernel& kk = p.kernels[i];
@@ -207,10 +245,7 @@ std::string cuda_launcher(const PackageFunction& fn, const PackageKernel& k, con
       << kk.block[0] << ", " << kk.block[1] << ", " << kk.block[2] << ", 0, NULL, params, NULL);\n"
       << "      if (r) rc = cuda_fail(r, fn, \"launching " << kk.name << "\");\n    }\n  }\n";
   }
-  for (const GpuTemp& t : p.temps) {
-    c << "  if (b_" << t.name << ") cu.MemFree(b_" << t.name << ");  /* waits for the launches */\n";
-  }
-  c << "  cuda_leave();\n  return rc;\n}\n\n";
+  c << "  pthread_mutex_unlock(&cu_launch_mu);\n  cuda_leave();\n  return rc;\n}\n\n";
   return c.str();
 }
 

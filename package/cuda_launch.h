@@ -6,6 +6,8 @@
 /// without a GPU), loads the PTX into the primary context of the tensors'
 /// device once, allocates the program's temporaries and launches its
 /// kernels on the default stream (asynchronous, like any CUDA library call).
+/// Kernel handles and scratch buffers for the programs' temporaries are kept
+/// per device and reused, so a call costs its checks and its launches.
 
 #include <string>
 
