@@ -31,8 +31,9 @@ std::vector<int64_t> concrete_shape(const std::vector<Expr>& shape,
 
 namespace kiln {
 /// The value of output `output_index` of def at one point, evaluating the
-/// producers it needs recursively (no memoization). For spot checks of
-/// large kernels, where interpreting everything would be slow.
+/// producers it needs recursively, each producer point once (remembered for
+/// this call). For spot checks of large kernels, where interpreting
+/// everything would be slow.
 double interpret_point(const ComputeDef& def, const std::vector<Buffer>& inputs,
                        int output_index, const std::vector<int64_t>& point);
 }  // namespace kiln

@@ -162,7 +162,11 @@ Value Evaluator::eval_load(const TensorLoad* op) {
   if (t.has_buffer) return read_element(t.buffer, offset);
   internal_assert(recompute_ && !op->op->is_placeholder())
       << "'" << op->op->name << "' has no buffer to read";
-  return eval_stage_at(*op->op, idx);
+  auto key = std::make_pair(op->op.get(), idx);
+  if (auto hit = recomputed_.find(key); hit != recomputed_.end()) return hit->second;
+  const Value v = eval_stage_at(*op->op, idx);
+  recomputed_.emplace(std::move(key), v);
+  return v;
 }
 
 Value Evaluator::eval_stage_at(const OperationNode& op, const std::vector<int64_t>& point) {

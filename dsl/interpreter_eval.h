@@ -96,6 +96,10 @@ class Evaluator {
   size_t frame_ = 0;
   std::unordered_map<const OperationNode*, Tensor> tensors_;
   bool recompute_ = false;
+  /// Values of stages evaluated on demand, by stage and point: a stage's
+  /// value depends on nothing else, and without this a row reduction read
+  /// by every element of a row (a softmax's max) is recomputed per element.
+  std::map<std::pair<const OperationNode*, std::vector<int64_t>>, Value> recomputed_;
   const OperationNode* stage_ = nullptr;
   const std::vector<int64_t>* point_ = nullptr;
 };
