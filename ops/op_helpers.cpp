@@ -63,7 +63,15 @@ std::string vectorize_row_reduction(Schedule& s, const std::string& name, const 
   const std::string rf_lanes = rf + "." + axis + "_i", rf_row = rf + ".i",
                     rf_chunk = rf + "." + axis + "_o";
   s.reorder({rf_row, rf_chunk, rf_lanes});
-  s.vectorize(rf_lanes);
+  if (width == lanes) {
+    s.vectorize(rf_lanes);
+  } else {
+    // Vectors of the target's width, unrolled: one 64-lane vector would
+    // also work for f32, but LLVM scalarizes 64-lane f16/bf16 conversions.
+    auto [vo, vi] = s.split(rf_lanes, lanes);
+    s.unroll(vo);
+    s.vectorize(vi);
+  }
   s.compute_at(rf, name + ".i");
   return rf;
 }
