@@ -1,4 +1,8 @@
-// matmul: C[M, N] = sum_k A[M, K] * B[K, N], row-major, f32.
+// matmul: C[M, N] = sum_k A[M, K] * B[K, N], row-major, f32. With trans_a,
+// A is given as [K, M]; with trans_b, B is given as [N, K] and a stage B_t
+// (B transposed to [K, N]) makes the inner loops read rows again: the CPU
+// schedule fills it panel by panel inside the tile loops (a packing step),
+// so the vector loads of the register tile stay contiguous.
 #include <algorithm>
 
 #include "dsl/error.h"
@@ -10,10 +14,12 @@ namespace {
 class MatmulOp : public Op {
  public:
   MatmulOp()
-      : Op("matmul", "C[M, N] = sum_k A[M, K] * B[K, N]",
+      : Op("matmul", "C[M, N] = sum_k A[M, K] * B[K, N] (A given as [K, M] with trans_a, B as [N, K] with trans_b)",
            {{"M", 1024, "rows of A and C"},
             {"N", 1024, "columns of B and C"},
-            {"K", 1024, "columns of A, rows of B (the reduction)"}},
+            {"K", 1024, "columns of A, rows of B (the reduction)"},
+            {"trans_a", 0, "1: A is stored transposed, [K, M]", 0, 1, false},
+            {"trans_b", 0, "1: B is stored transposed, [N, K]", 0, 1, false}},
            {{"dtype", "f32", {"f32"}, "element type of A, B and C"}}) {}
 
   // The register-tiled schedule from DESIGN.md's performance notes, for
@@ -59,6 +65,13 @@ class MatmulOp : public Op {
     s.unroll(ii);
     s.unroll(jio);
     s.parallel(jo);
+    if (def.find("B_t")) {
+      // Pack the 256 x 64 panel of B this tile column needs, reading B's
+      // rows (contiguous in k) and writing the panel's columns.
+      s.compute_at("B_t", ko);
+      const std::vector<std::string> t = s.stage("B_t").leaf_loops;  // k, j
+      s.reorder({t[1], t[0]});
+    }
     return s;
   }
 
@@ -107,7 +120,16 @@ class MatmulOp : public Op {
 
     // Cooperative loads: 4 contiguous floats of a row (one float4) per
     // thread, the remaining loops fused over the block's threads.
-    for (const std::string& input : {def.inputs().at(0).name(), def.inputs().at(1).name()}) {
+    if (def.find("B_t")) {
+      // The transpose is a kernel of its own, one thread per element.
+      const std::vector<std::string> t = s.stage("B_t").leaf_loops;
+      auto [bo, bi] = s.split(s.fuse(t[0], t[1]), 256);
+      s.bind(bo, "blockIdx.x");
+      s.bind(bi, "threadIdx.x");
+    }
+    // The tensors C reads: A and B, or A and B_t with trans_b.
+    const std::vector<OpRef> read = def.outputs().at(0).op()->inputs();
+    for (const std::string& input : {read.at(0)->name, read.at(1)->name}) {
       const std::string shared = s.cache_read(input, {local}, "shared");
       s.compute_at(shared, ko);
       const std::vector<std::string> loops = s.stage(shared).leaf_loops;
@@ -128,12 +150,22 @@ class MatmulOp : public Op {
                    const OpOptions& options) const override {
     const Type t = parse_type(options.at("dtype"));
     const Expr M = sizes.at("M"), N = sizes.at("N"), K = sizes.at("K");
-    Tensor A = placeholder({M, K}, t, "A");
-    Tensor B = placeholder({K, N}, t, "B");
+    const bool trans_a = is_const(sizes.at("trans_a"), 1);
+    const bool trans_b = is_const(sizes.at("trans_b"), 1);
+    Tensor A = placeholder(trans_a ? std::vector<Expr>{K, M} : std::vector<Expr>{M, K}, t, "A");
+    Tensor B = placeholder(trans_b ? std::vector<Expr>{N, K} : std::vector<Expr>{K, N}, t, "B");
+    // Bk reads as [K, N] either way.
+    Tensor Bk = B;
+    if (trans_b)
+      Bk = compute({K, N}, [&](Expr kk, Expr j) { return B(j, kk); }, "B_t", {"k", "j"});
     IterVar k = reduce_axis(K, "k");
     Tensor C = compute(
-        {M, N}, [&](Expr i, Expr j) { return sum(A(i, k.var) * B(k.var, j), k); }, "C",
-        {"i", "j"});
+        {M, N},
+        [&](Expr i, Expr j) {
+          Expr a = trans_a ? A(k.var, i) : A(i, k.var);
+          return sum(a * Bk(k.var, j), k);
+        },
+        "C", {"i", "j"});
     return ComputeDef("matmul", {A, B}, {C});
   }
 
