@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "dsl/error.h"
+#include "ops/gpu_schedule.h"
 #include "ops/op.h"
 
 namespace kiln {
@@ -22,9 +23,9 @@ bool is_output(const ComputeDef& def, const std::string& name) {
   return false;
 }
 
-/// One thread per point of the stage's spatial domain, 256 to a block.
-/// Returns the thread-bound loop ("" for a 0-d stage).
-std::string bind_spatial(Schedule& s, const StageSchedule& st) {
+/// One thread per point of the stage's spatial domain, `threads` to a
+/// block. Returns the thread-bound loop ("" for a 0-d stage).
+std::string bind_spatial(Schedule& s, const StageSchedule& st, int64_t threads_per_block) {
   std::vector<std::string> spatial;
   for (const std::string& loop : st.leaf_loops) {
     if (st.loop_axis_kind.at(loop) == AxisKind::Spatial) spatial.push_back(loop);
@@ -34,7 +35,7 @@ std::string bind_spatial(Schedule& s, const StageSchedule& st) {
   for (size_t i = 1; i < spatial.size(); ++i) fused = s.fuse(fused, spatial[i]);
   int64_t extent = 0;
   const bool known = constant_loop_extent(s.stage(st.name), fused, &extent);
-  const int64_t threads = known ? std::min<int64_t>(256, extent) : 256;
+  const int64_t threads = known ? std::min(threads_per_block, extent) : threads_per_block;
   auto [block, thread] = s.split(fused, threads);
   s.bind(block, "blockIdx.x");
   s.bind(thread, "threadIdx.x");
@@ -44,6 +45,10 @@ std::string bind_spatial(Schedule& s, const StageSchedule& st) {
 }  // namespace
 
 Schedule Op::default_gpu_schedule(const ComputeDef& def, const Target&) const {
+  return generic_gpu_schedule(def, 256);
+}
+
+Schedule generic_gpu_schedule(const ComputeDef& def, int64_t threads) {
   Schedule s(def);
   std::vector<std::string> names, kernels;
   for (const StageSchedule& st : s.stages()) names.push_back(st.name);
@@ -63,7 +68,7 @@ Schedule Op::default_gpu_schedule(const ComputeDef& def, const Target&) const {
     // and stores its result once, instead of updating global memory.
     std::string local;
     if (s.stage(name).op->is_reduction()) local = s.cache_write(name, "local");
-    std::string thread = bind_spatial(s, s.stage(name));
+    std::string thread = bind_spatial(s, s.stage(name), threads);
     if (!local.empty() && !thread.empty()) s.compute_at(local, thread);
   }
   return s;
