@@ -12,6 +12,7 @@ namespace kiln {
 
 std::unique_ptr<Op> make_matmul_op();
 std::unique_ptr<Op> make_conv2d_op();
+std::unique_ptr<Op> make_batch_matmul_op();
 std::unique_ptr<Op> make_softmax_op();
 std::unique_ptr<Op> make_layernorm_op();
 std::unique_ptr<Op> make_rmsnorm_op();
@@ -31,6 +32,7 @@ const std::vector<std::unique_ptr<Op>>& registry() {
     std::vector<std::unique_ptr<Op>> list;
     list.push_back(make_matmul_op());
     list.push_back(make_conv2d_op());
+    list.push_back(make_batch_matmul_op());
     list.push_back(make_softmax_op());
     list.push_back(make_layernorm_op());
     list.push_back(make_rmsnorm_op());
