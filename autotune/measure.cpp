@@ -67,6 +67,11 @@ void write_all(int fd, const void* data, size_t size) {
         ::_exit(0);
       }
     }
+    if (!options.timing) {
+      r.ok = 1;
+      write_all(fd, &r, sizeof r);
+      ::_exit(0);
+    }
     // Without a set count, enough runs to fill about budget_ms (one run
     // timed first): a median of ten 0.1 ms runs is mostly noise.
     int repeat = options.repeat;

@@ -30,6 +30,8 @@ struct MeasureOptions {
   /// with op.check itself (the interpreter, slow for large sizes).
   bool check = true;
   const std::vector<Buffer>* expected = nullptr;
+  /// Time the kernel after the check (false: only check it).
+  bool timing = true;
   /// Timed runs; 0 = as many as fill about budget_ms (3 to 200).
   int repeat = 0;
   double budget_ms = 150;

@@ -252,6 +252,16 @@ SearchSpace SearchSpace::generate(const ComputeDef& def, const Target& target, i
         place.push_back(kPlaceRoot);
         sp.add_knob(k + "place", place);
         sp.add_knob(k + "vec", {lanes, 1});
+        // A row reduction vectorizes through rfactor: partial results per
+        // lane over chunks of the row, then one short reduction.
+        if (p.is_reduction && p.reduce.size() == 1 &&
+            (p.reduce_extent[0] < 0 || p.reduce_extent[0] >= 2 * lanes)) {
+          std::vector<int64_t> widths = {0};
+          for (int64_t w : capped({2 * lanes, 4 * lanes, 8 * lanes}, p.reduce_extent[0])) {
+            widths.push_back(w);
+          }
+          sp.add_knob(k + "rfactor", widths);
+        }
         break;
       }
     }

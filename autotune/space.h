@@ -121,6 +121,9 @@ class SearchSpace {
                          const KnobValues& v) const;
   /// Returns the loop producers may be computed at.
   std::string apply_row_wise(Schedule& s, const StagePlan& p, const KnobValues& v) const;
+  /// rfactor of p's reduction loop k_loop over chunks of `width` lanes.
+  void apply_rfactor(Schedule& s, const StagePlan& p, const std::string& k_loop,
+                     int64_t width) const;
   /// Records p's outer loop in row_loops when p is computed at a loop, so
   /// p's own producers can be computed there.
   void apply_producer(Schedule& s, const StagePlan& p, const KnobValues& v,

@@ -286,6 +286,8 @@ void SearchSpace::apply_producer(Schedule& s, const StagePlan& p, const KnobValu
   const int64_t vec = value(v, k + "vec");
   std::vector<std::string> spatial, reduce;
   root_loops(s, p.stage, &spatial, &reduce);
+  const int64_t rf_width = knob_index_.count(k + "rfactor") ? value(v, k + "rfactor") : 0;
+  if (rf_width > 0) apply_rfactor(s, p, reduce[0], rf_width);
   if (place == kPlaceAt) {
     const std::string loop = attach_loop(p, v, row_loops);
     if (loop.empty()) {
@@ -304,6 +306,35 @@ void SearchSpace::apply_producer(Schedule& s, const StagePlan& p, const KnobValu
   const std::vector<std::string>& leaves = s.stage(p.stage).leaf_loops;
   if (leaves.back() != spatial[n - 1]) return;  // fused into the parallel loop
   s.vectorize(s.split(spatial[n - 1], vec).second);
+}
+
+void SearchSpace::apply_rfactor(Schedule& s, const StagePlan& p, const std::string& k_loop,
+                                int64_t width) const {
+  // k -> (k.o, k.i of `width`); the new stage keeps one partial result per
+  // k.i, computed with k.i as an unrolled vector loop innermost; the stage
+  // itself then reduces `width` partials per point.
+  const std::string rf = s.rfactor(s.split(k_loop, width).second);
+  const StageSchedule& st = s.stage(rf);
+  std::vector<std::string> outer, reduce, lane;
+  for (const std::string& loop : st.leaf_loops) {
+    const bool own_axis = std::find(p.spatial.begin(), p.spatial.end(),
+                                    loop.substr(rf.size() + 1)) != p.spatial.end();
+    if (st.loop_axis_kind.at(loop) == AxisKind::Reduce) {
+      reduce.push_back(loop);
+    } else {
+      (own_axis ? outer : lane).push_back(loop);
+    }
+  }
+  internal_assert(lane.size() == 1) << "rfactor of " << k_loop << " made " << lane.size()
+                                    << " new axes";
+  std::vector<std::string> nest = outer;
+  nest.insert(nest.end(), reduce.begin(), reduce.end());
+  nest.push_back(lane[0]);
+  s.reorder(nest);
+  auto [lo, li] = s.split(lane[0], std::min<int64_t>(lanes_, width));
+  s.unroll(lo);
+  s.vectorize(li);
+  s.compute_at(rf, s.stage(p.stage).leaf_loops.front());
 }
 
 Schedule SearchSpace::build(const KnobValues& v) const {

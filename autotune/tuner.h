@@ -66,6 +66,10 @@ struct TuneResult {
   double best_median_ms = 0, best_gflops = 0;
   double default_median_ms = 0, default_gflops = 0;
   std::string best_trace_json;  ///< the best schedule's trace (with its knobs)
+  /// Whether the default schedule's output, which every candidate is
+  /// compared with, passed the reference interpreter's check (false: the
+  /// check overran its time limit and the default was trusted).
+  bool reference_checked = false;
   /// (elapsed_s, best GFLOP/s so far) after each improvement.
   std::vector<std::pair<double, double>> curve;
 };

@@ -105,6 +105,7 @@ int run_tune(const TuneArgs& a) {
                         {"default_median_ms", r.default_median_ms},
                         {"default_gflops", r.default_gflops},
                         {"speedup_over_default", speedup},
+                        {"reference_checked", r.reference_checked},
                         {"curve", curve},
                         {"best_schedule", nlohmann::json::parse(r.best_trace_json, nullptr, false)}};
     std::cout << j.dump() << std::endl;
@@ -120,6 +121,10 @@ int run_tune(const TuneArgs& a) {
                 "(%.2f trials/s)\n",
                 r.trials_measured, r.trials_invalid, r.trials_rejected, r.elapsed_s,
                 r.elapsed_s > 0 ? r.trials_measured / r.elapsed_s : 0.0);
+  }
+  if (!r.from_cache && !r.reference_checked) {
+    std::printf("  note:     the reference interpreter did not finish checking the default "
+                "schedule in time; candidates were compared with its output unchecked\n");
   }
   std::printf("  best:     median %.3f ms, %.1f GFLOP/s\n", r.best_median_ms, r.best_gflops);
   if (r.default_gflops > 0) {
