@@ -13,6 +13,8 @@ namespace kiln {
 std::unique_ptr<Op> make_matmul_op();
 std::unique_ptr<Op> make_conv2d_op();
 std::unique_ptr<Op> make_batch_matmul_op();
+std::unique_ptr<Op> make_depthwise_conv2d_op();
+std::unique_ptr<Op> make_pool2d_op();
 std::unique_ptr<Op> make_softmax_op();
 std::unique_ptr<Op> make_layernorm_op();
 std::unique_ptr<Op> make_rmsnorm_op();
@@ -33,6 +35,8 @@ const std::vector<std::unique_ptr<Op>>& registry() {
     list.push_back(make_matmul_op());
     list.push_back(make_conv2d_op());
     list.push_back(make_batch_matmul_op());
+    list.push_back(make_depthwise_conv2d_op());
+    list.push_back(make_pool2d_op());
     list.push_back(make_softmax_op());
     list.push_back(make_layernorm_op());
     list.push_back(make_rmsnorm_op());

@@ -2,6 +2,7 @@
 
 #include "dsl/error.h"
 #include "dsl/simplify.h"
+#include "schedule/schedule.h"
 
 namespace kiln {
 
@@ -55,6 +56,25 @@ Tensor padded_input(const Tensor& input, bool channels_last, const Expr& Hp, con
         return if_then_else(inside, input(at), cast(input.dtype(), fill));
       },
       name);
+}
+
+void schedule_channel_window(Schedule& sch, const std::string& acc, const std::string& out,
+                             int lanes) {
+  const std::vector<std::string> p = sch.stage("data_pad").leaf_loops;  // n c h w
+  sch.parallel(sch.fuse(sch.fuse(p[0], p[1]), p[2]));
+  sch.vectorize(sch.split(p[3], lanes).second);
+
+  // Channels, not a fused n*c loop, run in parallel: acc is computed inside,
+  // and bounds inference would lose which channel a fused index means.
+  const std::vector<std::string> o = sch.stage(out).leaf_loops;  // n c y x
+  sch.parallel(o[1]);
+  auto [xo, xi] = sch.split(o[3], lanes);
+  sch.vectorize(xi);
+  sch.compute_at(acc, o[2]);
+  const std::vector<std::string> a = sch.stage(acc).leaf_loops;  // n c y x r s
+  auto [ao, ai] = sch.split(a[3], lanes);
+  sch.reorder({ao, a[4], a[5], ai});
+  sch.vectorize(ai);
 }
 
 }  // namespace kiln

@@ -44,3 +44,19 @@ Tensor padded_input(const Tensor& input, bool channels_last, const Expr& Hp, con
                     int64_t pad, const Expr& fill, const std::string& name);
 
 }  // namespace kiln
+
+namespace kiln {
+
+class Schedule;
+
+/// The default CPU schedule of a per-channel window op in NCHW whose
+/// definition is data_pad -> `acc` [N, C, Ho, Wacc] (a reduction over the
+/// window, Wacc a multiple of 16) -> `out` [N, C, Ho, Wo] (elementwise on
+/// acc): data_pad at root and parallel over rows; out parallel over
+/// channels, acc computed per output row at out's row loop and vectorized
+/// along it by `lanes` (no tail: Wacc is a multiple of the vector), the
+/// window loops inside the vector loop's outer half.
+void schedule_channel_window(Schedule& sch, const std::string& acc, const std::string& out,
+                             int lanes);
+
+}  // namespace kiln

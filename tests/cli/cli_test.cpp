@@ -72,7 +72,8 @@ TEST(Cli, BenchJsonHasEveryContractField) {
     EXPECT_TRUE(j.contains(field)) << field << " missing in " << r.output;
   }
   EXPECT_EQ(j["op"], "matmul");
-  EXPECT_EQ(j["shape"], (nlohmann::json{{"M", 37}, {"N", 19}, {"K", 23}}));
+  EXPECT_EQ(j["shape"], (nlohmann::json{
+                            {"M", 37}, {"N", 19}, {"K", 23}, {"trans_a", 0}, {"trans_b", 0}}));
   EXPECT_EQ(j["dtype"], "f32");
   EXPECT_EQ(j["threads"], 2);
   EXPECT_EQ(j["schedule_source"], "default");
@@ -132,7 +133,7 @@ TEST(Cli, OpsListsMatmulWithDefaults) {
   for (const auto& op : j["ops"]) {
     if (op["name"] != "matmul") continue;
     found = true;
-    ASSERT_EQ(op["params"].size(), 3u);
+    ASSERT_EQ(op["params"].size(), 5u);  // M, N, K, trans_a, trans_b
     EXPECT_EQ(op["params"][0]["name"], "M");
     EXPECT_EQ(op["params"][0]["default"], 1024);
   }
