@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -276,7 +278,9 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 class PackageFromC : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = fs::path(KILN_BINARY_DIR) / "test_outputs" / "package_c";
+    // ctest runs each test in its own process, in parallel: one directory
+    // per process, removed when its tests pass.
+    dir_ = fs::path(KILN_BINARY_DIR) / "test_outputs" / ("package_c_" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     PackageOptions opt;
@@ -287,6 +291,8 @@ class PackageFromC : public ::testing::Test {
   static void TearDownTestSuite() {
     delete result_;
     result_ = nullptr;
+    const ::testing::TestSuite* suite = ::testing::UnitTest::GetInstance()->current_test_suite();
+    if (suite && suite->Passed()) fs::remove_all(dir_);
   }
   static fs::path dir_;
   static PackageResult* result_;
