@@ -59,7 +59,7 @@ TEST(PackageSpec, RefusesWhatItCannotBuild) {
   EXPECT_NE(refusal(R"({"name": "p", "ops": [{"op": "matmull"}]})").find("ops[0]: unknown op 'matmull'"),
             std::string::npos);
   EXPECT_NE(refusal(R"({"name": "p", "ops": [{"op": "matmul", "shape": {"Q": 1}}]})")
-                .find("ops[0] (matmul): unknown parameter 'Q'; matmul accepts: M, N, K, dtype"),
+                .find("ops[0] (matmul): unknown parameter 'Q'; matmul accepts: M, N, K"),
             std::string::npos);
   EXPECT_NE(refusal(R"({"name": "p", "ops": [{"op": "matmul", "shape": {"M": "rows"}}]})")
                 .find("free size M must be written \"M\": \"M\""),
