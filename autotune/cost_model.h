@@ -1,7 +1,7 @@
 #pragma once
 /// \file
-/// The tuner's learned cost model: kernel features (autotune/features.h)
-/// -> predicted relative throughput, a Gbdt trained on measured records of
+/// The tuner's learned cost model: kernel features (autotune/features.h,
+/// followed by the candidate's knob values) -> predicted relative throughput, a Gbdt trained on measured records of
 /// any number of workloads. Each record's target is its GFLOP/s divided by
 /// the best GFLOP/s measured for its workload, so workloads of different
 /// sizes (and speeds) share one scale; failed candidates count as 0.

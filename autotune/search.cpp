@@ -46,6 +46,8 @@ bool EvolutionarySearch::make_candidate(const KnobValues& v, Candidate* c, int* 
     c->knobs = v;
     c->trace_json = record_json(s, op_name_, v);
     c->lowered = lower_with_features(s, &c->features);
+    const std::vector<double> knobs = space_.knob_vector(v);
+    c->features.insert(c->features.end(), knobs.begin(), knobs.end());
     return true;
   } catch (const ScheduleError&) {
     ++*rejected;
@@ -109,6 +111,7 @@ std::vector<Candidate> EvolutionarySearch::next_batch(const CostModel& model,
   std::vector<double> score(built.size());
   for (size_t i = 0; i < built.size(); ++i) {
     score[i] = model.trained() ? model.score(built[i].features) : 0.0;
+    built[i].score = score[i];
   }
   std::vector<size_t> order(built.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;

@@ -26,6 +26,7 @@ struct Candidate {
   std::string trace_json;  ///< the schedule's trace with the knobs beside it
   LoweredFunc lowered;
   std::vector<double> features;
+  double score = 0;  ///< the cost model's prediction when it picked this one
 };
 
 struct SearchOptions {

@@ -394,6 +394,15 @@ KnobValues SearchSpace::crossover(const KnobValues& a, const KnobValues& b,
   return v;
 }
 
+std::vector<double> SearchSpace::knob_vector(const KnobValues& v) const {
+  std::vector<double> out;
+  for (const Knob& k : knobs_) {
+    auto it = v.find(k.name);
+    out.push_back(it == v.end() ? -1.0 : static_cast<double>(it->second));
+  }
+  return out;
+}
+
 std::string SearchSpace::describe(const KnobValues& v) {
   std::ostringstream os;
   bool first = true;

@@ -102,6 +102,10 @@ class SearchSpace {
   /// ScheduleError when the schedule API refuses a step.
   Schedule build(const KnobValues& v) const;
 
+  /// The values of knobs() in order, -1 for a knob v lacks: features for
+  /// the cost model beside those of the lowered code.
+  std::vector<double> knob_vector(const KnobValues& v) const;
+
   /// "C.tile_rows=6 C.tile_cols=64 ..." for messages and logs.
   static std::string describe(const KnobValues& v);
   /// The knobs as a JSON object text and back (stored beside a trace).

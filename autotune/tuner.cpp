@@ -81,8 +81,8 @@ std::vector<Compiled> compile_all(const std::vector<Candidate>& batch, const Tar
 /// Trains the model on stored records of the same op and target (every
 /// size: the model ranks across workloads) and seeds the search with this
 /// workload's stored records. Bounded so a large database stays quick.
-void warm_start(TuningDatabase& db, const Op& op, const WorkloadKey& self, CostModel& model,
-                EvolutionarySearch& search) {
+void warm_start(TuningDatabase& db, const Op& op, const WorkloadKey& self, const SearchSpace& space,
+                CostModel& model, EvolutionarySearch& search) {
   constexpr size_t kPerWorkload = 200, kTotal = 800;
   size_t used = 0;
   std::vector<WorkloadSummary> all = db.list();
@@ -111,12 +111,15 @@ void warm_start(TuningDatabase& db, const Op& op, const WorkloadKey& self, CostM
         const double gflops = r.status == "ok" ? r.gflops : 0.0;
         std::vector<double> features;
         lower_with_features(s, &features);
+        const nlohmann::json j = parse_record(r);
+        const KnobValues knobs =
+            j.contains("knobs") ? SearchSpace::from_json(j["knobs"].dump()) : KnobValues{};
+        // Knob values as features too (the same names for every size of an op).
+        const std::vector<double> kv = space.knob_vector(knobs);
+        features.insert(features.end(), kv.begin(), kv.end());
         model.add(w.key, features, gflops);
         ++used;
-        const nlohmann::json j = parse_record(r);
-        if (w.key == self.key && j.contains("knobs")) {
-          search.report(SearchSpace::from_json(j["knobs"].dump()), gflops);
-        }
+        if (w.key == self.key && !knobs.empty()) search.report(knobs, gflops);
       } catch (const std::exception&) {
         // A trace from an older space or kiln that no longer replays.
       }
@@ -197,7 +200,7 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   so.batch = std::max(1, t.batch);
   so.seed = t.seed;
   EvolutionarySearch search(space, op.name(), so);
-  warm_start(db, op, result.workload, model, search);
+  warm_start(db, op, result.workload, space, model, search);
   model.train();
 
   TuneProgress progress;
@@ -272,9 +275,11 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
 
   auto out_of_time = [&] { return t.time_budget_s > 0 && seconds_since(t0) >= t.time_budget_s; };
   int last_improvement = 0, empty_rounds = 0;
+  std::vector<double> predicted, measured;  // for model_rank_correlation
   bool stop = false;
   std::vector<KnobValues> first = {space.default_values()};
   while (!stop && !out_of_time()) {
+    const bool ranked = model.trained();
     std::vector<Candidate> batch = search.next_batch(model, first, &result.trials_rejected);
     first.clear();
     if (batch.empty()) {
@@ -305,6 +310,10 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
       search.report(batch[i].knobs, gflops);
       model.add(key, batch[i].features, gflops);
       if (r.status != "ok") ++result.trials_invalid;
+      if (ranked) {
+        predicted.push_back(batch[i].score);
+        measured.push_back(gflops);
+      }
       if (improve(r)) last_improvement = trial;
 
       progress.trials_measured = result.trials_measured;
@@ -327,6 +336,7 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
     }
     model.train();
   }
+  result.model_rank_correlation = rank_correlation(predicted, measured);
   result.elapsed_s = seconds_since(t0);
   return result;
 }

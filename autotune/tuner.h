@@ -70,6 +70,9 @@ struct TuneResult {
   /// compared with, passed the reference interpreter's check (false: the
   /// check overran its time limit and the default was trusted).
   bool reference_checked = false;
+  /// Spearman correlation between the model's scores and the measured
+  /// GFLOP/s of the candidates it ranked (0 when it never ranked any).
+  double model_rank_correlation = 0;
   /// (elapsed_s, best GFLOP/s so far) after each improvement.
   std::vector<std::pair<double, double>> curve;
 };

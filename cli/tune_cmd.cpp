@@ -106,6 +106,7 @@ int run_tune(const TuneArgs& a) {
                         {"default_gflops", r.default_gflops},
                         {"speedup_over_default", speedup},
                         {"reference_checked", r.reference_checked},
+                        {"model_rank_correlation", r.model_rank_correlation},
                         {"curve", curve},
                         {"best_schedule", nlohmann::json::parse(r.best_trace_json, nullptr, false)}};
     std::cout << j.dump() << std::endl;
