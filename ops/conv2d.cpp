@@ -138,6 +138,17 @@ class Conv2dOp : public Op {
   static int64_t out_h(const OpSizes& s) { return out_extent(s.at("H"), s.at("R"), s); }
   static int64_t out_w(const OpSizes& s) { return out_extent(s.at("W"), s.at("S"), s); }
 
+  // Unrolls the window loops r and s when the window is small and known:
+  // the loop overhead per step (one vector FMA per accumulator) would
+  // otherwise be a large share of it.
+  static void unroll_small_window(Schedule& sch, const std::string& r, const std::string& s) {
+    int64_t re = 0, se = 0;
+    const StageSchedule& st = sch.stage_of_loop(r);
+    if (!constant_loop_extent(st, r, &re) || !constant_loop_extent(st, s, &se)) return;
+    if (se <= 7) sch.unroll(s);
+    if (re * se <= 9) sch.unroll(r);
+  }
+
   // data_pad at root, parallel over its rows.
   static void schedule_pad(Schedule& sch, const ComputeDef& def, int lanes) {
     if (!def.find("data_pad")) return;
@@ -184,6 +195,7 @@ class Conv2dOp : public Op {
     sch.unroll(a[1]);
     sch.unroll(avo);
     sch.vectorize(avi);
+    unroll_small_window(sch, a[5], a[6]);
     return sch;
   }
 
