@@ -7,6 +7,7 @@
 // there. Threads: KILN_NUM_THREADS, OMP_NUM_THREADS (oneDNN),
 // OPENBLAS_NUM_THREADS; scripts/bench_all.sh sets them.
 #include <cblas.h>
+#include <dnnl.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -158,10 +159,13 @@ int main(int argc, char** argv) {
   benchmark::Shutdown();
 
   std::ostringstream report;
-  report << "kiln vs vendor libraries, f32, " << kiln::num_threads()
+  const dnnl_version_t* dnnl = dnnl_version();
+  report << "kiln vs oneDNN " << dnnl->major << "." << dnnl->minor << "." << dnnl->patch
+         << " and " << openblas_get_config() << ", f32, " << kiln::num_threads()
          << " threads, median figures; kiln/vendor above 1 means kiln is faster. OpenBLAS core "
          << openblas_get_corename() << " (OPENBLAS_CORETYPE=" << env_or("OPENBLAS_CORETYPE", "unset")
-         << "). Peaks: " << peak.peak_gflops << " GFLOP/s, " << peak.peak_gbps
+         << "). Peaks: " << std::lround(peak.peak_gflops) << " GFLOP/s, "
+         << std::lround(peak.peak_gbps)
          << " GB/s (measured in this run, as `kiln calibrate` does).\n\n"
          << table(reporter, peak);
   std::printf("\n%s", report.str().c_str());
