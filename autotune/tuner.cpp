@@ -270,6 +270,13 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
     }
     improve(r);
   }
+  // A candidate 100 times slower than the default is of no interest: its
+  // worker is killed early rather than holding the budget for the full
+  // timeout (the default's median ms, times 100, plus 2 s for the inputs
+  // and the check).
+  if (result.default_median_ms > 0) {
+    measure.timeout_s = std::min(measure.timeout_s, 2.0 + result.default_median_ms / 10.0);
+  }
   // A retune starts from the stored best, so it never reports worse.
   if (std::optional<TuningRecord> best = db.best(key)) improve(*best);
 
