@@ -2,10 +2,11 @@
 // weights [C, 1, R, S] as PyTorch stores them (groups = C):
 //   out[n, c, y, x] = sum_{r,s} data[n, c, y*stride + r*dilation - pad,
 //                                     x*stride + s*dilation - pad] * weight[c, 0, r, s]
-// Reads outside the input are zero. As in conv2d's NCHW form, the input is
-// read through a padded copy (data_pad) and the sums accumulate in
-// conv_acc, whose rows are rounded up to 16 columns so every vector is
-// full; conv copies the valid columns out.
+// Reads outside the input are zero. The input is read through a padded
+// copy (data_pad) whose columns are split into `stride` phases, so every
+// tap of a vector of outputs is a contiguous load even with a stride; the
+// sums accumulate in conv_acc, whose rows are rounded up to 16 columns so
+// every vector is full; conv copies the valid columns out.
 #include <algorithm>
 
 #include "dsl/error.h"
@@ -62,13 +63,14 @@ class DepthwiseConv2dOp : public Op {
     Tensor weight = placeholder({C, make_index(1), R, S}, t, "weight");
     const Expr Wacc = round_up(Wo, 16);
     const Expr Hp = simplify((Ho - 1) * st + dl * (R - 1) + 1);
-    const Expr Wp = simplify((Wacc - 1) * st + dl * (S - 1) + 1);
-    Tensor pad = padded_input(data, false, Hp, Wp, w.pad, make_zero(t), "data_pad");
+    const Expr Wq = simplify(Wacc + dl * (S - 1) / st);
+    Tensor pad = phased_padded_input(data, Hp, Wq, w.stride, w.pad, make_zero(t), "data_pad");
     IterVar r = reduce_axis(R, "r"), s = reduce_axis(S, "s");
     Tensor acc = compute(
         {N, C, Ho, Wacc},
         [&](Expr n, Expr c, Expr y, Expr x) {
-          return sum(pad(n, c, y * st + r.var * dl, x * st + s.var * dl) *
+          const Expr tap = s.var * dl;
+          return sum(pad(n, c, y * st + r.var * dl, tap % st, x + tap / st) *
                          weight(c, make_index(0), r.var, s.var),
                      {r, s});
         },

@@ -7,7 +7,8 @@
 // -inf, so padding never wins. As in PyTorch, pad may be at most half the
 // window, so every window holds at least one input element.
 //
-// The schedule is depthwise_conv2d's: a padded copy of the input, an
+// The structure and schedule are depthwise_conv2d's: a padded copy of the
+// input split into stride phases (contiguous loads with a stride), an
 // accumulator row rounded up to 16 columns, vectorized along the row.
 #include <algorithm>
 #include <cmath>
@@ -74,14 +75,14 @@ class Pool2dOp : public Op {
     Tensor data = placeholder({N, C, H, W}, t, "data");
     const Expr Wacc = round_up(Wo, 16);
     const Expr Hp = simplify((Ho - 1) * st + R);
-    const Expr Wp = simplify((Wacc - 1) * st + S);
+    const Expr Wq = simplify(Wacc + (S - 1) / st);
     const Expr fill = is_max ? make_const(t, -INFINITY) : make_zero(t);
-    Tensor pad = padded_input(data, false, Hp, Wp, w.pad, fill, "data_pad");
+    Tensor pad = phased_padded_input(data, Hp, Wq, w.stride, w.pad, fill, "data_pad");
     IterVar r = reduce_axis(R, "r"), s = reduce_axis(S, "s");
     Tensor acc = compute(
         {N, C, Ho, Wacc},
         [&](Expr n, Expr c, Expr y, Expr x) {
-          Expr v = pad(n, c, y * st + r.var, x * st + s.var);
+          Expr v = pad(n, c, y * st + r.var, s.var % st, x + s.var / st);
           return is_max ? max(v, {r, s}) : sum(v, {r, s});
         },
         "pool_acc", {"n", "c", "y", "x"});

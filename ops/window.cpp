@@ -58,23 +58,39 @@ Tensor padded_input(const Tensor& input, bool channels_last, const Expr& Hp, con
       name);
 }
 
+Tensor phased_padded_input(const Tensor& input, const Expr& Hp, const Expr& Wq, int64_t stride,
+                           int64_t pad, const Expr& fill, const std::string& name) {
+  internal_assert(input.ndim() == 4) << "phased_padded_input takes NCHW";
+  const Expr H = input.shape()[2], W = input.shape()[3];
+  const Expr p = make_index(pad), st = make_index(stride);
+  return compute(
+      {input.shape()[0], input.shape()[1], Hp, st, Wq},
+      [&](const std::vector<Expr>& idx) {
+        const Expr h = idx[2] - p, w = idx[4] * st + idx[3] - p;
+        Expr inside = h >= 0 && h < H && w >= 0 && w < W;
+        return if_then_else(inside, input(idx[0], idx[1], h, w), cast(input.dtype(), fill));
+      },
+      name);
+}
+
 void schedule_channel_window(Schedule& sch, const std::string& acc, const std::string& out,
                              int lanes) {
-  const std::vector<std::string> p = sch.stage("data_pad").leaf_loops;  // n c h w
-  sch.parallel(sch.fuse(sch.fuse(p[0], p[1]), p[2]));
-  sch.vectorize(sch.split(p[3], lanes).second);
-
   // Channels, not a fused n*c loop, run in parallel: acc is computed inside,
   // and bounds inference would lose which channel a fused index means.
   const std::vector<std::string> o = sch.stage(out).leaf_loops;  // n c y x
   sch.parallel(o[1]);
   auto [xo, xi] = sch.split(o[3], lanes);
   sch.vectorize(xi);
-  sch.compute_at(acc, o[2]);
+  // One channel plane at a time, by the thread that owns the channel: the
+  // padded copy, then the window sums, then out, each read back from cache.
+  sch.compute_at(acc, o[1]);
   const std::vector<std::string> a = sch.stage(acc).leaf_loops;  // n c y x r s
   auto [ao, ai] = sch.split(a[3], lanes);
   sch.reorder({ao, a[4], a[5], ai});
   sch.vectorize(ai);
+  sch.compute_at("data_pad", a[1]);
+  const std::vector<std::string> p = sch.stage("data_pad").leaf_loops;  // n c h phase w
+  sch.vectorize(sch.split(p[4], lanes).second);
 }
 
 }  // namespace kiln

@@ -43,14 +43,19 @@ Expr round_up(const Expr& e, int64_t m);
 Tensor padded_input(const Tensor& input, bool channels_last, const Expr& Hp, const Expr& Wp,
                     int64_t pad, const Expr& fill, const std::string& name);
 
-}  // namespace kiln
-
-namespace kiln {
+/// The padded NCHW input split into `stride` column phases, so a window
+/// with a stride reads contiguous columns: a stage `name` of shape
+/// [N, C, Hp, stride, Wq] whose element [n, c, h, p, q] is padded column
+/// q*stride + p of row h (rows and columns shifted by pad, `fill` outside
+/// the input). Tap (y, x) of a window at offset (rr, ss) reads
+/// [n, c, y*stride + rr, ss % stride, x + ss / stride].
+Tensor phased_padded_input(const Tensor& input, const Expr& Hp, const Expr& Wq, int64_t stride,
+                           int64_t pad, const Expr& fill, const std::string& name);
 
 class Schedule;
 
 /// The default CPU schedule of a per-channel window op in NCHW whose
-/// definition is data_pad -> `acc` [N, C, Ho, Wacc] (a reduction over the
+/// definition is data_pad (phased_padded_input) -> `acc` [N, C, Ho, Wacc] (a reduction over the
 /// window, Wacc a multiple of 16) -> `out` [N, C, Ho, Wo] (elementwise on
 /// acc): data_pad at root and parallel over rows; out parallel over
 /// channels, acc computed per output row at out's row loop and vectorized
