@@ -9,7 +9,9 @@
 // vector of output channels is one contiguous load.
 //
 // Reads outside the input are zero. Both layouts read a padded copy of the
-// input (stage data_pad) so the reduction runs without bounds tests. In NCHW
+// input (stage data_pad) so the reduction runs without bounds tests; in NCHW
+// its columns are split into `stride` phases (ops/window.h), so a vector of
+// output columns reads contiguous input even with a stride. In NCHW
 // the accumulation stage conv_acc is also wider than the output: its width
 // is rounded up to the register tile (a multiple of 16 columns), so every
 // tile is full and vectorized; the extra columns read zeros of data_pad and
@@ -103,12 +105,13 @@ class Conv2dOp : public Op {
     Tensor weight = placeholder({K, C, R, S}, t, "weight");
     const Expr Wacc = round_up(Wo, 16 * nchw_tile_vectors(constant_extent(Wo)));
     const Expr Hp = simplify((Ho - 1) * st + dl * (R - 1) + 1);
-    const Expr Wp = simplify((Wacc - 1) * st + dl * (S - 1) + 1);
-    Tensor pad = padded_input(data, false, Hp, Wp, w.pad, make_zero(t), "data_pad");
+    const Expr Wq = simplify(Wacc + dl * (S - 1) / st);
+    Tensor pad = phased_padded_input(data, Hp, Wq, w.stride, w.pad, make_zero(t), "data_pad");
     Tensor acc = compute(
         {N, K, Ho, Wacc},
         [&](Expr n, Expr k, Expr y, Expr x) {
-          return sum(pad(n, c.var, y * st + r.var * dl, x * st + s.var * dl) *
+          const Expr tap = s.var * dl;
+          return sum(pad(n, c.var, y * st + r.var * dl, tap % st, x + tap / st) *
                          weight(k, c.var, r.var, s.var),
                      {c, r, s});
         },
@@ -149,16 +152,14 @@ class Conv2dOp : public Op {
     if (re * se <= 9) sch.unroll(r);
   }
 
-  // data_pad at root, parallel over its rows.
+  // data_pad at root, parallel over its rows, vectorized along them.
   static void schedule_pad(Schedule& sch, const ComputeDef& def, int lanes) {
     if (!def.find("data_pad")) return;
-    const StageSchedule& st = sch.stage("data_pad");
-    const std::vector<std::string> loops = st.leaf_loops;
-    std::string rows = sch.fuse(loops[0], loops[1]);
-    rows = sch.fuse(rows, loops[2]);
+    const std::vector<std::string> loops = sch.stage("data_pad").leaf_loops;
+    std::string rows = loops[0];
+    for (size_t l = 1; l + 1 < loops.size(); ++l) rows = sch.fuse(rows, loops[l]);
     sch.parallel(rows);
-    auto [vo, vi] = sch.split(loops[3], lanes);
-    sch.vectorize(vi);
+    sch.vectorize(sch.split(loops.back(), lanes).second);
   }
 
   // NCHW: a register tile of kb output channels x 16*xv columns of one
