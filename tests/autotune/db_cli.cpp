@@ -104,7 +104,7 @@ TEST(DbCli, ListShowExportImport) {
   const nlohmann::json j = nlohmann::json::parse(list.output);
   ASSERT_EQ(j["workloads"].size(), 1u);
   EXPECT_EQ(j["workloads"][0]["key"], w.key);
-  EXPECT_EQ(j["workloads"][0]["shape"], "M=37,N=19,K=23");
+  EXPECT_EQ(j["workloads"][0]["shape"], "M=37,N=19,K=23,trans_a=0,trans_b=0");
   EXPECT_EQ(j["workloads"][0]["records"], 1);
   EXPECT_EQ(j["workloads"][0]["best_median_ms"], 0.25);
 

@@ -54,7 +54,7 @@ TEST(DbWorkloadKey, StableAcrossCalls) {
   ASSERT_EQ(a.key.size(), 16u);
   for (char c : a.key) EXPECT_TRUE(std::isxdigit(static_cast<unsigned char>(c))) << a.key;
   EXPECT_EQ(a.op, "matmul");
-  EXPECT_EQ(a.shape, "M=37,N=19,K=23");
+  EXPECT_EQ(a.shape, "M=37,N=19,K=23,trans_a=0,trans_b=0");
   EXPECT_EQ(a.options, "dtype=f32");
   EXPECT_EQ(a.target, Target::host().str());
   EXPECT_NE(a.hardware.find("threads=2"), std::string::npos) << a.hardware;
