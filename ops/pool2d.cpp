@@ -33,8 +33,10 @@ class Pool2dOp : public Op {
             {"C", 64, "channels"},
             {"H", 112, "input height"},
             {"W", 112, "input width"},
-            {"R", 3, "window height"},
-            {"S", 3, "window width"},
+            // The window's size is structural: no buffer carries it, so a
+            // symbolic definition keeps it concrete.
+            {"R", 3, "window height", 1, kMax, false},
+            {"S", 3, "window width", 1, kMax, false},
             {"stride", 2, "step of the window along H and W", 1, kMax, false},
             {"pad", 1, "padding on each side of H and W (at most half the window)", 0, kMax,
              false}},

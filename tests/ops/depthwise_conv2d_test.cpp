@@ -30,6 +30,15 @@ TEST(OpsDepthwiseConv2d, DefaultScheduleAtAwkwardSizes) {
   }
 }
 
+TEST(OpsDepthwiseConv2d, SymbolicDefaultScheduleServesEverySize) {
+  const ComputeDef def = depthwise().define_symbolic({{"stride", 2}, {"pad", 1}, {"dilation", 1}});
+  const auto kernel = compile_jit(lower(depthwise().default_schedule(def, Target::host())));
+  for (const OpSizes& sizes : {dw_sizes(1, 2, 5, 7, 3, 3, 2, 1), dw_sizes(2, 3, 11, 40, 1, 5, 2, 1)}) {
+    SCOPED_TRACE(optest::describe(sizes));
+    EXPECT_LE(optest::run_and_check(depthwise(), *kernel, def, sizes), depthwise().tolerance(def));
+  }
+}
+
 TEST(OpsDepthwiseConv2d, ShapesAndCounts) {
   const OpSizes sizes = dw_sizes(2, 3, 10, 12, 3, 5, 2, 1);
   const ComputeDef def = depthwise().define(sizes);

@@ -31,6 +31,16 @@ TEST(OpsPool2d, DefaultScheduleAtAwkwardSizes) {
   }
 }
 
+TEST(OpsPool2d, SymbolicDefaultScheduleServesEverySize) {
+  // R and S are structural (no buffer carries them): fixed at 3 x 3.
+  const ComputeDef def = pool2d().define_symbolic({{"stride", 2}, {"pad", 1}}, {{"mode", "avg"}});
+  const auto kernel = compile_jit(lower(pool2d().default_schedule(def, Target::host())));
+  for (const OpSizes& sizes : {pool_sizes(1, 2, 5, 7, 3, 3, 2, 1), pool_sizes(2, 3, 11, 40, 3, 3, 2, 1)}) {
+    SCOPED_TRACE(optest::describe(sizes));
+    EXPECT_LE(optest::run_and_check(pool2d(), *kernel, def, sizes), pool2d().tolerance(def));
+  }
+}
+
 TEST(OpsPool2d, AvgCountsThePadding) {
   // A 3x3 window at the corner with pad 1 covers 4 input elements and 5
   // padded zeros; the average divides by 9, as torch's count_include_pad.
