@@ -6,18 +6,18 @@
 namespace kiln {
 
 void CostModel::add(const std::string& workload_key, std::vector<double> features,
-                    double gflops) {
-  rows_.push_back({workload_key, std::move(features), std::max(0.0, gflops)});
+                    double speed) {
+  rows_.push_back({workload_key, std::move(features), std::max(0.0, speed)});
 }
 
 void CostModel::train() {
   std::map<std::string, double> best;
-  for (const Row& r : rows_) best[r.workload] = std::max(best[r.workload], r.gflops);
+  for (const Row& r : rows_) best[r.workload] = std::max(best[r.workload], r.speed);
   std::vector<std::vector<double>> x;
   std::vector<double> y;
   for (const Row& r : rows_) {
     x.push_back(r.features);
-    y.push_back(best[r.workload] > 0 ? r.gflops / best[r.workload] : 0.0);
+    y.push_back(best[r.workload] > 0 ? r.speed / best[r.workload] : 0.0);
   }
   // Too few rows to learn from: stay untrained (the search samples at random).
   if (x.size() < 8) return;

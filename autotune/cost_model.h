@@ -3,8 +3,8 @@
 /// The tuner's learned cost model: kernel features (autotune/features.h,
 /// followed by the candidate's knob values) -> predicted relative throughput, a Gbdt trained on measured records of
 /// any number of workloads. Each record's target is its GFLOP/s divided by
-/// the best GFLOP/s measured for its workload, so workloads of different
-/// sizes (and speeds) share one scale; failed candidates count as 0.
+/// the best measured for its workload, so workloads of different sizes
+/// (and speeds) share one scale; failed candidates count as 0.
 
 #include <map>
 #include <string>
@@ -16,8 +16,9 @@ namespace kiln {
 
 class CostModel {
  public:
-  /// Adds one measured record (gflops 0 for a failure).
-  void add(const std::string& workload_key, std::vector<double> features, double gflops);
+  /// Adds one measured record: its speed (GFLOP/s, runs per second, any
+  /// measure where higher is faster; 0 for a failure).
+  void add(const std::string& workload_key, std::vector<double> features, double speed);
   /// Refits the model to every record added so far.
   void train();
   /// The predicted relative throughput (higher is better); 0 untrained.
@@ -29,7 +30,7 @@ class CostModel {
   struct Row {
     std::string workload;
     std::vector<double> features;
-    double gflops;
+    double speed;
   };
   std::vector<Row> rows_;
   Gbdt model_;

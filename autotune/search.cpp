@@ -26,9 +26,9 @@ std::string EvolutionarySearch::record_json(const Schedule& s, const std::string
   return j.dump();
 }
 
-void EvolutionarySearch::report(const KnobValues& knobs, double gflops) {
+void EvolutionarySearch::report(const KnobValues& knobs, double speed) {
   seen_.insert(SearchSpace::to_json(knobs));
-  population_.emplace_back(gflops, knobs);
+  population_.emplace_back(speed, knobs);
   std::stable_sort(population_.begin(), population_.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
 }

@@ -40,9 +40,9 @@ class EvolutionarySearch {
  public:
   EvolutionarySearch(const SearchSpace& space, const std::string& op_name, SearchOptions options);
 
-  /// A measured knob set (gflops 0 for a failure): joins the population
-  /// and is never proposed again.
-  void report(const KnobValues& knobs, double gflops);
+  /// A measured knob set with its speed (higher is faster, 0 for a
+  /// failure): joins the population and is never proposed again.
+  void report(const KnobValues& knobs, double speed);
   /// Marks a knob set as already tried without measuring it (e.g. stored).
   void mark_seen(const KnobValues& knobs) { seen_.insert(SearchSpace::to_json(knobs)); }
   /// Proposes the next batch. `first` adds these knob sets ahead of the

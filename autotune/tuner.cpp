@@ -108,7 +108,9 @@ void warm_start(TuningDatabase& db, const Op& op, const WorkloadKey& self, const
       if (used >= kTotal) break;
       try {
         const Schedule s = Schedule::replay(def, Trace::from_json(r.trace_json));
-        const double gflops = r.status == "ok" ? r.gflops : 0.0;
+        // Runs per second: the same ratios as GFLOP/s, also for ops that
+        // count no FLOPs (transpose).
+        const double speed = r.status == "ok" && r.median_ms > 0 ? 1000.0 / r.median_ms : 0.0;
         std::vector<double> features;
         lower_with_features(s, &features);
         const nlohmann::json j = parse_record(r);
@@ -117,9 +119,9 @@ void warm_start(TuningDatabase& db, const Op& op, const WorkloadKey& self, const
         // Knob values as features too (the same names for every size of an op).
         const std::vector<double> kv = space.knob_vector(knobs);
         features.insert(features.end(), kv.begin(), kv.end());
-        model.add(w.key, features, gflops);
+        model.add(w.key, features, speed);
         ++used;
-        if (w.key == self.key && !knobs.empty()) search.report(knobs, gflops);
+        if (w.key == self.key && !knobs.empty()) search.report(knobs, speed);
       } catch (const std::exception&) {
         // A trace from an older space or kiln that no longer replays.
       }
@@ -220,8 +222,11 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
     db.add_record(r);
     return r;
   };
+  // Lower median is better (GFLOP/s would rank nothing for an op that
+  // counts no FLOPs).
   auto improve = [&](const TuningRecord& r) {
-    if (r.status != "ok" || r.gflops <= result.best_gflops) return false;
+    if (r.status != "ok" || r.median_ms <= 0) return false;
+    if (result.best_median_ms > 0 && r.median_ms >= result.best_median_ms) return false;
     result.best_gflops = r.gflops;
     result.best_median_ms = r.median_ms;
     result.best_trace_json = r.trace_json;
@@ -313,13 +318,13 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
         m = measure_in_worker(*compiled[i].kernel, op, def, sizes, mo);
       }
       const TuningRecord r = record(batch[i].trace_json, m, compile_ms);
-      const double gflops = r.status == "ok" ? r.gflops : 0.0;
-      search.report(batch[i].knobs, gflops);
-      model.add(key, batch[i].features, gflops);
+      const double speed = r.status == "ok" && r.median_ms > 0 ? 1000.0 / r.median_ms : 0.0;
+      search.report(batch[i].knobs, speed);
+      model.add(key, batch[i].features, speed);
       if (r.status != "ok") ++result.trials_invalid;
       if (ranked) {
         predicted.push_back(batch[i].score);
-        measured.push_back(gflops);
+        measured.push_back(speed);
       }
       if (improve(r)) last_improvement = trial;
 

@@ -108,7 +108,10 @@ int run_tune(const TuneArgs& a) {
                         {"reference_checked", r.reference_checked},
                         {"model_rank_correlation", r.model_rank_correlation},
                         {"curve", curve},
-                        {"best_schedule", nlohmann::json::parse(r.best_trace_json, nullptr, false)}};
+                        {"best_schedule", r.best_trace_json.empty()
+                                              ? nlohmann::json()
+                                              : nlohmann::json::parse(r.best_trace_json, nullptr,
+                                                                      false)}};
     std::cout << j.dump() << std::endl;
     return 0;
   }
