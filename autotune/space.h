@@ -11,14 +11,17 @@
 ///   first reduction axis into chunks. Either the stage is tiled directly
 ///   (LLVM promotes the constant tile to registers, as ops/matmul's default
 ///   does) or its accumulators go to a local tile (cache_write) computed at
-///   the output's tile loop. The outer spatial loop runs in parallel.
+///   the output's tile loop. The outer spatial loop runs in parallel. The
+///   streamed operand (matmul's B) may be packed: copied per k chunk into a
+///   contiguous panel (cache_read computed at the chunk loop).
 /// - TiledEpilogue: an elementwise output reading one TiledReduction: the
 ///   output is tiled and the reduction computed at its tile loop.
 /// - RowWise: any other output (elementwise, or a reduction without reuse
 ///   such as softmax's row max): the leading axes are fused into rows and
 ///   run in parallel, the last axis is vectorized and unrolled.
 /// - Producer: a stage that is not an output and not part of a tiled plan:
-///   inlined, computed at the row loop of its output, or at root.
+///   inlined, computed at the row loop of its output, or at root. A row
+///   reduction may be vectorized through rfactor (partials per lane).
 ///
 /// Knobs are integers sampled from short lists (split factors from divisors
 /// and powers of two, vector widths, unroll, loop order, placement). A
