@@ -55,12 +55,13 @@ Tensor phased_padded_input(const Tensor& input, const Expr& Hp, const Expr& Wq, 
 class Schedule;
 
 /// The default CPU schedule of a per-channel window op in NCHW whose
-/// definition is data_pad (phased_padded_input) -> `acc` [N, C, Ho, Wacc] (a reduction over the
-/// window, Wacc a multiple of 16) -> `out` [N, C, Ho, Wo] (elementwise on
-/// acc): data_pad at root and parallel over rows; out parallel over
-/// channels, acc computed per output row at out's row loop and vectorized
-/// along it by `lanes` (no tail: Wacc is a multiple of the vector), the
-/// window loops inside the vector loop's outer half.
+/// definition is data_pad (phased_padded_input) -> `acc` [N, C, Ho, Wacc]
+/// (a reduction over the window, Wacc a multiple of 16) -> `out`
+/// [N, C, Ho, Wo] (elementwise on acc). Channels run in parallel; per
+/// channel, the thread fills that channel's padded plane, then acc's plane
+/// (vectorized by `lanes` along rows, no tail since Wacc is a multiple of
+/// the vector, the window loops inside the vector loop's outer half), then
+/// out's plane, so each is read back from cache.
 void schedule_channel_window(Schedule& sch, const std::string& acc, const std::string& out,
                              int lanes);
 
