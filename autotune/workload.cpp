@@ -102,14 +102,19 @@ std::string options_key(const OpOptions& options) {
   return s;
 }
 
-WorkloadKey make_workload_key(const Op& op, const ComputeDef& def, const OpSizes& sizes,
-                              const OpOptions& options, const Target& target, int threads) {
+namespace {
+
+/// The key of a workload on the machine `hardware` describes (a
+/// HardwareFingerprint or GpuFingerprint string).
+WorkloadKey workload_key(const Op& op, const ComputeDef& def, const OpSizes& sizes,
+                         const OpOptions& options, const Target& target,
+                         const std::string& hardware) {
   WorkloadKey w;
   w.op = op.name();
   w.shape = shape_key(op, sizes);
   w.options = options_key(options);
   w.target = target.str();
-  w.hardware = HardwareFingerprint::host(threads).str();
+  w.hardware = hardware;
   Fnv1a h;
   // A version tag for the key's recipe: changing what goes in must not
   // silently match keys made the old way.
@@ -122,6 +127,25 @@ WorkloadKey make_workload_key(const Op& op, const ComputeDef& def, const OpSizes
   h.add(w.hardware);
   w.key = h.hex();
   return w;
+}
+
+}  // namespace
+
+WorkloadKey make_workload_key(const Op& op, const ComputeDef& def, const OpSizes& sizes,
+                              const OpOptions& options, const Target& target, int threads) {
+  return workload_key(op, def, sizes, options, target, HardwareFingerprint::host(threads).str());
+}
+
+std::string GpuFingerprint::str() const {
+  return "gpu=" + device + ";sm=" + std::to_string(sm) + ";driver=" + std::to_string(driver_version);
+}
+
+WorkloadKey make_gpu_workload_key(const Op& op, const ComputeDef& def, const OpSizes& sizes,
+                                  const OpOptions& options, const Target& target,
+                                  const GpuFingerprint& gpu) {
+  internal_assert(target.kind == Target::Kind::CUDA)
+      << "make_gpu_workload_key for the non-CUDA target " << target.str();
+  return workload_key(op, def, sizes, options, target, gpu.str());
 }
 
 }  // namespace kiln

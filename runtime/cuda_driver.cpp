@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <mutex>
 
 #include "dsl/error.h"
@@ -66,6 +67,9 @@ std::string result_text(const Driver& d, CUresult r) {
   return "CUDA error " + std::to_string(r);
 }
 
+/// Set before cuInit is first called (see initialized()).
+std::atomic<bool> g_initialized{false};
+
 Driver load() {
   Driver d;
   for (const char* name : {"libcuda.so.1", "libcuda.so"}) {
@@ -100,6 +104,7 @@ Driver load() {
   bind(d, &d.event_elapsed, "cuEventElapsedTime_v2", "cuEventElapsedTime");
   bind(d, &d.event_destroy, "cuEventDestroy_v2", "cuEventDestroy");
   if (!d.error.empty()) return d;
+  g_initialized = true;
   CUresult r = d.init(0);
   if (r != 0) {
     d.error = "cuInit failed (" + result_text(d, r) + ")";
@@ -138,6 +143,8 @@ void check(const Driver& d, CUresult r, const char* what) {
 }
 
 }  // namespace
+
+bool initialized() { return g_initialized; }
 
 bool device_available(std::string* why) {
   const Driver& d = driver();

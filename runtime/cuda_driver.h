@@ -15,6 +15,11 @@ namespace kiln::cuda {
 /// Whether a driver and a device are usable; when not, *why says why.
 bool device_available(std::string* why = nullptr);
 
+/// Whether this process has called cuInit (asked for a device before). CUDA
+/// cannot be used in a child fork()ed after that, so a caller measuring in
+/// forked workers probes and runs in-process instead when this is true.
+bool initialized();
+
 /// The device kiln uses.
 struct DeviceInfo {
   std::string name;         ///< "NVIDIA H100 80GB HBM3"
