@@ -26,7 +26,7 @@ struct BenchArgs {
 
 int run_bench(const BenchArgs& a) {
   if (Target::parse(a.target).kind == Target::Kind::CUDA) {
-    return run_gpu_bench({a.op, a.shape, a.schedule, a.dtype, a.target, a.repeat, a.json});
+    return run_gpu_bench({a.op, a.shape, a.schedule, a.dtype, a.target, a.repeat, a.json, a.db});
   }
   if (a.threads > 0) set_num_threads(a.threads);
   const Workload w = make_workload(a.op, a.shape, a.dtype);

@@ -11,9 +11,12 @@ struct GpuBenchArgs {
   std::string op, shape, schedule = "default", dtype, target;
   int repeat = 0;
   bool json = false;
+  std::string db;  ///< the tuning database for schedule "tuned" ("" = the default)
 };
 
-/// Compiles the op's kernel for the CUDA target (NVRTC, timed), checks it
+/// Compiles the op's kernel (schedule "default", "tuned": the tuning
+/// database's best for this workload on this GPU, or a trace file) for the
+/// CUDA target (NVRTC, timed), checks it
 /// against the reference interpreter on random inputs, then times it with
 /// CUDA events (one warm-up, repeats, median). Throws UserError ("no CUDA
 /// device/driver found") when there is no GPU.

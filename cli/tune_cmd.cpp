@@ -1,7 +1,8 @@
-// `kiln tune <op> --shape ... [--trials N] [--time-budget S] [--db PATH]
-//  [--threads N] [--seed S] [--retune] [--save FILE] [--json]`: searches
-// schedules for one workload and stores every measurement in the tuning
-// database. A workload already tuned returns at once from the database
+// `kiln tune <op> --shape ... [--target host|cuda[ -arch=sm_XX]] [--trials N]
+//  [--time-budget S] [--db PATH] [--threads N] [--seed S] [--retune]
+//  [--save FILE] [--json]`: searches schedules for one workload and stores
+// every measurement in the tuning database. With a CUDA target the GPU
+// tuner (autotune/gpu_tuner.h) searches GPU schedules on the device. A workload already tuned returns at once from the database
 // (--retune searches again, resuming from what is stored). Progress goes to
 // stderr: a bar on a terminal, one line per trial otherwise.
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <memory>
 
+#include "autotune/gpu_tuner.h"
 #include "autotune/tuner.h"
 #include "cli/common.h"
 
@@ -19,7 +21,7 @@ namespace kiln::cli {
 namespace {
 
 struct TuneArgs {
-  std::string op, shape, dtype, db, save;
+  std::string op, shape, dtype, db, save, target = "host";
   int trials = 0, threads = 0;
   double time_budget = 0, timeout = 20;
   uint64_t seed = 1;
@@ -59,8 +61,29 @@ void show_progress(const TuneProgress& p, bool tty) {
   std::fflush(stderr);
 }
 
+/// The target to tune for: the host, or a CUDA target (the GPU tuner).
+/// Throws UserError for another CPU's target (measured here, it would be
+/// stored under the wrong target) and for --threads with CUDA.
+Target tune_target(const TuneArgs& a) {
+  const Target target = Target::parse(a.target);
+  if (target.kind == Target::Kind::CUDA) {
+    if (a.threads > 0) {
+      user_error << "--threads applies to CPU targets; a CUDA kernel's parallelism is its "
+                 << "launch grid, which the tuner searches: drop --threads";
+    }
+    return target;
+  }
+  if (target.str() != Target::host().str()) {
+    user_error << "kiln tune measures on this machine: --target takes 'host' or a CUDA target "
+               << "('cuda', 'cuda -arch=sm_XX'), not '" << a.target << "'";
+  }
+  return Target::host();
+}
+
 int run_tune(const TuneArgs& a) {
   const Workload w = make_workload(a.op, a.shape, a.dtype);
+  const Target target = tune_target(a);
+  const bool gpu = target.kind == Target::Kind::CUDA;
   TuneOptions o;
   o.trials = a.trials;
   o.time_budget_s = a.time_budget;
@@ -76,7 +99,8 @@ int run_tune(const TuneArgs& a) {
     show_progress(p, tty);
     drew = true;
   };
-  const TuneResult r = tune(*w.op, w.sizes, w.options, o);
+  const TuneResult r = gpu ? tune_gpu(*w.op, w.sizes, w.options, target, o)
+                           : tune(*w.op, w.sizes, w.options, o);
   if (drew && tty) std::fprintf(stderr, "\n");
   if (!a.save.empty() && !r.best_trace_json.empty()) {
     std::ofstream out(a.save);
@@ -91,7 +115,8 @@ int run_tune(const TuneArgs& a) {
     nlohmann::json j = {{"op", w.op->name()},
                         {"shape", shape_json(w)},
                         {"target", r.target.str()},
-                        {"threads", r.threads},
+                        {"threads", gpu ? nlohmann::json() : nlohmann::json(r.threads)},
+                        {"hardware", r.workload.hardware},
                         {"workload_key", r.workload.key},
                         {"db", default_database_path(a.db)},
                         {"from_cache", r.from_cache},
@@ -115,8 +140,14 @@ int run_tune(const TuneArgs& a) {
     std::cout << j.dump() << std::endl;
     return 0;
   }
-  std::printf("%s %s, %d thread%s, target %s\n", w.op->name().c_str(), shape_string(w).c_str(),
-              r.threads, r.threads == 1 ? "" : "s", r.target.str().c_str());
+  if (gpu) {
+    std::printf("%s %s, target %s\n  device:   %s\n", w.op->name().c_str(),
+                shape_string(w).c_str(), r.target.str().c_str(), r.workload.hardware.c_str());
+  } else {
+    std::printf("%s %s, %d thread%s, target %s\n", w.op->name().c_str(),
+                shape_string(w).c_str(), r.threads, r.threads == 1 ? "" : "s",
+                r.target.str().c_str());
+  }
   if (r.from_cache) {
     std::printf("  tuned before: best from the database in %.1f ms (--retune to search again)\n",
                 r.elapsed_s * 1000);
@@ -143,8 +174,10 @@ int run_tune(const TuneArgs& a) {
   }
   std::printf("  database: %s (workload %s)\n", default_database_path(a.db).c_str(),
               r.workload.key.c_str());
-  std::printf("  use it:   kiln bench %s --shape %s --threads %d --schedule tuned%s%s\n",
-              w.op->name().c_str(), shape_string(w).c_str(), r.threads,
+  const std::string where =
+      gpu ? " --target '" + a.target + "'" : " --threads " + std::to_string(r.threads);
+  std::printf("  use it:   kiln bench %s --shape %s%s --schedule tuned%s%s\n",
+              w.op->name().c_str(), shape_string(w).c_str(), where.c_str(),
               a.db.empty() ? "" : " --db ", a.db.c_str());
   return 0;
 }
@@ -164,7 +197,9 @@ void add_tune_command(CLI::App& app, Action* action) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--db", args->db, "tuning database (default: $KILN_DB, else "
                                     "~/.cache/kiln/tuning.db)");
-  sub->add_option("--threads", args->threads, "threads for parallel loops")
+  sub->add_option("--target", args->target, "where to tune: 'host' (default) or 'cuda', "
+                                            "'cuda -arch=sm_XX' (on the GPU; needs a device)");
+  sub->add_option("--threads", args->threads, "threads for parallel loops (CPU targets)")
       ->check(CLI::PositiveNumber);
   sub->add_option("--seed", args->seed, "random seed of the search");
   sub->add_option("--timeout", args->timeout, "seconds before a candidate's run is killed")

@@ -1,0 +1,308 @@
+// `kiln tune --target cuda` without a device: GPU workload keys (an
+// injected fingerprint), the tuner's own GPU candidates compiling with NVRTC
+// and ptxas, the tuning loop against a fake measurement (failures recorded,
+// best picked, served from the database), and the clear error when there is
+// no GPU. On a GPU machine one test tunes for real; elsewhere it skips.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "autotune/gpu_search.h"
+#include "autotune/gpu_tuner.h"
+#include "ops/op.h"
+#include "tests/cuda/cuda_test_util.h"
+
+namespace kiln {
+namespace {
+
+const GpuFingerprint kFakeGpu{"Fake GPU 9000", 90, 13000};
+
+/// A database path of this test process, removed (with WAL files) first.
+std::string fresh_db(const std::string& tag) {
+  const std::string db = ::testing::TempDir() + "kiln_gpu_tune_" + tag + "_" +
+                         std::to_string(::getpid()) + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  return db;
+}
+
+/// Why probing the GPU fails here, or "" when there is a device.
+std::string no_device_reason() {
+  try {
+    probe_gpu();
+    return "";
+  } catch (const UserError& e) {
+    return e.what();
+  }
+}
+
+struct Workload {
+  const Op* op;
+  OpSizes sizes;
+  OpOptions options;
+  ComputeDef def;
+};
+
+Workload matmul(int64_t m, int64_t n, int64_t k) {
+  Workload w;
+  w.op = &find_op("matmul");
+  w.sizes = w.op->resolve_sizes({{"M", m}, {"N", n}, {"K", k}});
+  w.options = w.op->resolve_options({});
+  w.def = w.op->define(w.sizes, w.options);
+  return w;
+}
+
+TEST(GpuWorkloadKey, DiffersFromTheCpuKeyAndHasTheDeviceFields) {
+  const Workload w = matmul(64, 48, 32);
+  const Target sm90 = Target::parse("cuda -arch=sm_90");
+  const WorkloadKey cpu = make_workload_key(*w.op, w.def, w.sizes, w.options, Target::host(), 2);
+  const WorkloadKey gpu = make_gpu_workload_key(*w.op, w.def, w.sizes, w.options, sm90, kFakeGpu);
+  EXPECT_NE(gpu.key, cpu.key);
+  EXPECT_EQ(gpu.hardware, "gpu=Fake GPU 9000;sm=90;driver=13000");
+  EXPECT_EQ(gpu.target, "cuda -arch=sm_90");
+  EXPECT_EQ(gpu.shape, cpu.shape);
+  // Stable, and every device field counts.
+  EXPECT_EQ(make_gpu_workload_key(*w.op, w.def, w.sizes, w.options, sm90, kFakeGpu).key, gpu.key);
+  for (const GpuFingerprint& other : {GpuFingerprint{"Fake GPU 9001", 90, 13000},
+                                      GpuFingerprint{"Fake GPU 9000", 100, 13000},
+                                      GpuFingerprint{"Fake GPU 9000", 90, 13010}}) {
+    EXPECT_NE(make_gpu_workload_key(*w.op, w.def, w.sizes, w.options, sm90, other).key, gpu.key)
+        << other.str();
+  }
+  EXPECT_NE(make_gpu_workload_key(*w.op, w.def, w.sizes, w.options,
+                                  Target::parse("cuda -arch=sm_80"), kFakeGpu).key,
+            gpu.key);
+}
+
+TEST(GpuWorkloadKey, TargetTakesTheDevicesArchUnlessItNamesOne) {
+  EXPECT_EQ(resolve_gpu_target(Target::parse("cuda"), kFakeGpu).str(), "cuda -arch=sm_90");
+  EXPECT_EQ(resolve_gpu_target(Target::parse("cuda -arch=sm_80"), kFakeGpu).str(),
+            "cuda -arch=sm_80");
+  try {
+    resolve_gpu_target(Target::parse("cuda -arch=sm_100"), kFakeGpu);
+    FAIL() << "sm_100 on an sm_90 device was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("newer than the GPU Fake GPU 9000 (sm_90)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(GpuTune, CandidatesFromTheSearchCompileWithNvrtcAndPtxas) {
+  KILN_REQUIRE_NVRTC();
+  const Workload w = matmul(96, 80, 64);
+  const Target sm80 = Target::parse("cuda -arch=sm_80");
+  const GpuSearchSpace space = GpuSearchSpace::generate(w.def, sm80);
+  ASSERT_TRUE(space.tiled());
+  SearchOptions so;
+  so.batch = 3;
+  so.seed = 7;
+  GpuEvolutionarySearch search(space, sm80, "matmul", so);
+  int rejected = 0;
+  const std::vector<GpuCandidate> batch = search.next_batch(CostModel(), {}, &rejected);
+  ASSERT_EQ(batch.size(), 3u);
+  for (const GpuCandidate& c : batch) {
+    const std::string what = SearchSpace::describe(c.knobs);
+    SCOPED_TRACE(what);
+    EXPECT_TRUE(space.plausible(c.knobs));
+    EXPECT_EQ(c.features.size(), space.knobs().size() + 5);
+    // The stored trace replays to the same kernel.
+    const Schedule replayed = Schedule::replay(w.def, Trace::from_json(c.trace_json));
+    EXPECT_EQ(codegen_cuda(lower_gpu(replayed, sm80), sm80), c.source);
+    for (int arch : {80, 90}) cuda_test::expect_compiles(*c.schedule, arch, "gpu tune");
+  }
+  // Mutations stay plausible and differ from their parent.
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 20; ++i) {
+    const KnobValues v = space.sample(rng);
+    const KnobValues m = search.mutate(v);
+    EXPECT_TRUE(space.plausible(m));
+  }
+}
+
+TEST(GpuTune, GenericSpaceRunsOutAndStops) {
+  KILN_REQUIRE_NVRTC();
+  const Op& softmax = find_op("softmax");
+  const OpSizes sizes = softmax.resolve_sizes({{"M", 5}, {"N", 301}});
+  const ComputeDef def = softmax.define(sizes, softmax.resolve_options({}));
+  const Target sm80 = Target::parse("cuda -arch=sm_80");
+  const GpuSearchSpace space = GpuSearchSpace::generate(def, sm80);
+  GpuEvolutionarySearch search(space, sm80, "softmax", SearchOptions());
+  int rejected = 0, proposed = 0;
+  for (int round = 0; round < 4; ++round) {
+    for (const GpuCandidate& c : search.next_batch(CostModel(), {}, &rejected)) {
+      search.report(c.knobs, 1.0);
+      ++proposed;
+    }
+  }
+  // Five thread counts (1505 points: each a different kernel), each
+  // proposed once; then nothing is left.
+  EXPECT_EQ(proposed + rejected, 5);
+  EXPECT_TRUE(search.next_batch(CostModel(), {}, &rejected).empty());
+}
+
+TEST(GpuTune, FakeMeasurementRecordsFailuresAndPicksTheBest) {
+  KILN_REQUIRE_NVRTC();
+  const Workload w = matmul(40, 72, 24);
+  const std::string db_path = fresh_db("fake");
+  // Each kernel gets a time from its source; every third call fails, the
+  // fifth throws: both must become failed trials.
+  std::map<std::string, double> ms_of;
+  std::vector<double> ok_ms;
+  int calls = 0;
+  GpuTuneHooks hooks;
+  hooks.device = kFakeGpu;
+  hooks.measure = [&](const CudaKernel& k, const MeasureOptions& mo) {
+    EXPECT_TRUE(mo.check);
+    EXPECT_NE(mo.expected, nullptr) << "no reference outputs for the candidates";
+    ++calls;
+    if (calls == 5) throw std::runtime_error("fake driver fault");
+    MeasureResult m;
+    if (calls % 3 == 0) {
+      m.status = "invalid";
+      m.error = "fake wrong result";
+      return m;
+    }
+    m.status = "ok";
+    m.median_ms = 1.0 + static_cast<double>(std::hash<std::string>()(k.source()) % 1000) / 100;
+    ms_of[k.source()] = m.median_ms;
+    ok_ms.push_back(m.median_ms);
+    return m;
+  };
+  TuneOptions o;
+  o.trials = 7;
+  o.batch = 4;
+  o.db_path = db_path;
+  const TuneResult r = tune_gpu(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
+  EXPECT_FALSE(r.from_cache);
+  EXPECT_EQ(r.target.str(), "cuda -arch=sm_90");
+  EXPECT_EQ(r.workload.hardware, kFakeGpu.str());
+  EXPECT_TRUE(r.reference_checked);
+  EXPECT_EQ(r.trials_measured, 7);
+  EXPECT_EQ(calls, 8);  // the default, then seven trials
+  EXPECT_EQ(r.trials_invalid, 3);  // calls 3, 5 and 6 (trials 2, 4 and 5)
+  ASSERT_FALSE(ok_ms.empty());
+  EXPECT_EQ(r.best_median_ms, *std::min_element(ok_ms.begin(), ok_ms.end()));
+
+  TuningDatabase db = TuningDatabase::open(db_path);
+  const std::vector<TuningRecord> records = db.records(r.workload.key);
+  ASSERT_EQ(records.size(), 8u);
+  int invalid = 0, crashed = 0, compiled = 0;
+  for (const TuningRecord& rec : records) {
+    if (rec.status == "invalid") ++invalid;
+    if (rec.status == "crash") {
+      ++crashed;
+      EXPECT_NE(rec.error.find("fake driver fault"), std::string::npos) << rec.error;
+    }
+    if (rec.compile_ms > 0) ++compiled;
+  }
+  EXPECT_EQ(invalid, 2);
+  EXPECT_EQ(crashed, 1);
+  EXPECT_GT(compiled, 0) << "no NVRTC time recorded";
+  // The best is stored and is what bench --schedule tuned would use: its
+  // trace replays to the kernel that had the best time.
+  const std::optional<TuningRecord> best = tuned_gpu_record(
+      db, *w.op, w.sizes, w.options, Target::parse("cuda -arch=sm_90"), kFakeGpu);
+  ASSERT_TRUE(best.has_value());
+  EXPECT_EQ(best->trace_json, r.best_trace_json);
+  const Schedule replayed = Schedule::replay(w.def, Trace::from_json(best->trace_json));
+  const auto kernel = CudaKernel::compile(replayed, r.target);
+  EXPECT_EQ(ms_of.at(kernel->source()), r.best_median_ms);
+  // Another driver is another workload; the CPU key never sees GPU records.
+  EXPECT_FALSE(tuned_gpu_record(db, *w.op, w.sizes, w.options, Target::parse("cuda"),
+                                {kFakeGpu.device, 90, 12000}).has_value());
+  EXPECT_FALSE(tuned_record(db, *w.op, w.sizes, w.options, Target::host(), 1).has_value());
+
+  // A second run is served from the database without measuring.
+  calls = 0;
+  const TuneResult again = tune_gpu(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
+  EXPECT_TRUE(again.from_cache);
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(again.best_trace_json, r.best_trace_json);
+}
+
+TEST(GpuTune, WithoutADeviceFailsBeforeOpeningTheDatabase) {
+  const std::string why = no_device_reason();
+  if (why.empty()) GTEST_SKIP() << "a CUDA device is present; this test is for machines without";
+  EXPECT_NE(why.find("no CUDA device"), std::string::npos) << why;
+  const Workload w = matmul(64, 64, 64);
+  const std::string db_path = fresh_db("nodevice");
+  TuneOptions o;
+  o.trials = 2;
+  o.db_path = db_path;
+  for (const char* target : {"cuda", "cuda -arch=sm_90"}) {
+    try {
+      tune_gpu(*w.op, w.sizes, w.options, Target::parse(target), o);
+      ADD_FAILURE() << target << ": tuned without a device";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("no CUDA device"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(db_path));
+  // A measuring worker without a device reports a failed trial; the
+  // process that asked carries on.
+  KILN_REQUIRE_NVRTC();
+  const Target sm80 = Target::parse("cuda -arch=sm_80");
+  const auto kernel = CudaKernel::compile(w.op->default_gpu_schedule(w.def, sm80), sm80);
+  const MeasureResult m = measure_gpu(*kernel, *w.op, w.def, w.sizes, MeasureOptions());
+  EXPECT_EQ(m.status, "error");
+  EXPECT_NE(m.error.find("no CUDA device"), std::string::npos) << m.error;
+}
+
+/// Runs the kiln executable; returns (exit code, stdout + stderr).
+std::pair<int, std::string> run_kiln(const std::string& args) {
+  const std::string cmd = std::string(KILN_CLI_PATH) + " " + args + " 2>&1";
+  std::string out;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) return {-1, ""};
+  std::array<char, 4096> chunk;
+  size_t n = 0;
+  while ((n = std::fread(chunk.data(), 1, chunk.size(), pipe)) > 0) out.append(chunk.data(), n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
+}
+
+TEST(GpuTune, CliWithoutADeviceSaysSoAndExitsNonZero) {
+  const std::string why = no_device_reason();
+  if (why.empty()) GTEST_SKIP() << "a CUDA device is present; this test is for machines without";
+  const std::string db_path = fresh_db("cli");
+  for (const char* target : {"cuda", "'cuda -arch=sm_90'"}) {
+    const auto [code, out] = run_kiln("tune matmul --shape M=64,N=64,K=64 --trials 2 --target " +
+                                      std::string(target) + " --db " + db_path);
+    EXPECT_EQ(code, 1) << out;
+    EXPECT_EQ(out.rfind("kiln: no CUDA device", 0), 0u) << out;
+    EXPECT_EQ(out.find("kiln: kiln:"), std::string::npos) << out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(db_path));
+  const auto [code, out] =
+      run_kiln("tune matmul --target cuda --threads 2 --db " + db_path);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("--threads applies to CPU targets"), std::string::npos) << out;
+}
+
+TEST(GpuTune, OnTheDeviceTheBestIsVerifiedAndServedToBench) {
+  const std::string why = no_device_reason();
+  if (!why.empty()) GTEST_SKIP() << why;
+  KILN_REQUIRE_NVRTC();
+  const std::string db_path = fresh_db("device");
+  const auto [code, out] = run_kiln("tune matmul --shape M=130,N=97,K=61 --trials 6 "
+                                    "--target cuda --json --db " + db_path);
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out.substr(out.rfind("\n{") + 1));
+  EXPECT_GT(j["best_gflops"].get<double>(), 0.0);
+  EXPECT_EQ(j["trials_measured"], 6);
+  EXPECT_NE(j["hardware"].get<std::string>().find("gpu="), std::string::npos);
+  const auto [bench_code, bench] = run_kiln("bench matmul --shape M=130,N=97,K=61 --target cuda "
+                                            "--schedule tuned --json --db " + db_path);
+  ASSERT_EQ(bench_code, 0) << bench;
+  EXPECT_NE(bench.find("\"verified\":true"), std::string::npos) << bench;
+}
+
+}  // namespace
+}  // namespace kiln
