@@ -7,6 +7,8 @@
 # Usage: scripts/bench_all.sh [repetitions] [extra kiln_bench_ops flags]
 #   repetitions: default 5; the table reports medians.
 #   e.g. scripts/bench_all.sh 5 --benchmark_filter='softmax|layernorm'
+#        scripts/bench_all.sh 5 --db ~/.cache/kiln/tuning.db   (adds the tuned
+#        schedules of every case tuned there, 2 threads, as "kiln_tuned" rows)
 # Set KILN_BUILD_DIR to use another build folder (default build/).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -117,6 +117,11 @@ void set_counters(benchmark::State& state, const Case& c) {
   state.counters["GB/s"] = Counter(c.bytes * 1e-9, Counter::kIsIterationInvariantRate);
 }
 
+std::string& tuning_db_path() {
+  static std::string path;
+  return path;
+}
+
 std::set<std::string>& unverified() {
   static std::set<std::string> names;
   return names;

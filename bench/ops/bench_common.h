@@ -47,6 +47,10 @@ const std::vector<Case>& cases();
 void register_for(const Case& c, const std::string& op, const std::string& lib,
                   const std::function<void(benchmark::State&, const Case&)>& fn);
 
+/// The tuning database given with `--db` ("" when none): cases tuned there
+/// also get a "kiln_tuned" benchmark, the database's best schedule.
+std::string& tuning_db_path();
+
 /// Names of the kiln benchmarks whose reference check ran out of time
 /// (their figures are reported, marked unverified).
 std::set<std::string>& unverified();

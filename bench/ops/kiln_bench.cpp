@@ -1,5 +1,5 @@
-// kiln's side of the comparison: every case's op with its default schedule,
-// JIT-compiled once, checked against the reference interpreter before it is
+// kiln's side of the comparison: every case's op with its default schedule
+// (and, with `--db`, with the tuning database's best schedule), JIT-compiled once, checked against the reference interpreter before it is
 // timed (a fast wrong kernel reports an error, not a figure). Also
 // matmul_bias_gelu done the unfused way with kiln: the matmul kernel, then
 // a second kernel that adds the bias and applies GELU over C.
@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "autotune/tuner.h"
 #include "bench/ops/bench_common.h"
 #include "kiln.h"
 #include "ops/op_helpers.h"
@@ -72,11 +73,15 @@ std::optional<double> check_in_child(const Op& op, const ComputeDef& def,
   return result;
 }
 
+// A trace from the tuning database, or "" for the op's default schedule.
 std::unique_ptr<KilnState> prepare_op(const Op& op, const OpSizes& sizes,
-                                      const OpOptions& options, const std::string& name) {
+                                      const OpOptions& options, const std::string& name,
+                                      const std::string& trace_json = "") {
   auto s = std::make_unique<KilnState>();
   const ComputeDef def = op.define(sizes, options);
-  s->kernel = compile_jit(lower(op.default_schedule(def, Target::host())));
+  s->kernel = compile_jit(lower(trace_json.empty()
+                                    ? op.default_schedule(def, Target::host())
+                                    : Schedule::replay(def, Trace::from_json(trace_json))));
   const std::vector<Buffer> inputs = random_inputs(def, sizes);
   std::vector<Buffer> outputs = zero_outputs(def, sizes);
   for (size_t o = 0; o < outputs.size(); ++o) outputs[o].fill_random(1000 + o, -100, 100);
@@ -97,9 +102,12 @@ std::unique_ptr<KilnState> prepare_op(const Op& op, const OpSizes& sizes,
   return s;
 }
 
-void bm_kiln(benchmark::State& state, const Case& c) {
-  KilnState& s = prepared<KilnState>(c.benchmark_name("kiln"), [&] {
-    return prepare_op(*c.kiln_op, c.sizes, c.options, c.benchmark_name("kiln"));
+// The benchmark "<op>/<case>/<lib>": the op compiled with trace_json (""
+// for its default schedule), verified once, then timed.
+void bm_kiln_schedule(benchmark::State& state, const Case& c, const std::string& lib,
+                      const std::string& trace_json) {
+  KilnState& s = prepared<KilnState>(c.benchmark_name(lib), [&] {
+    return prepare_op(*c.kiln_op, c.sizes, c.options, c.benchmark_name(lib), trace_json);
   });
   if (!s.error.empty()) {
     state.SkipWithError(s.error.c_str());
@@ -107,7 +115,19 @@ void bm_kiln(benchmark::State& state, const Case& c) {
   }
   for (auto _ : state) s.kernel->run(s.args);
   set_counters(state, c);
-  state.SetLabel(s.label);
+  state.SetLabel(trace_json.empty() ? s.label : "tuned, " + s.label);
+}
+
+void bm_kiln(benchmark::State& state, const Case& c) { bm_kiln_schedule(state, c, "kiln", ""); }
+
+// The database's best schedule for the case on this host at kiln's thread
+// count, or "" when the case is not tuned there (or no --db was given).
+std::string tuned_trace(const Case& c) {
+  if (tuning_db_path().empty()) return "";
+  static TuningDatabase db = TuningDatabase::open(tuning_db_path());
+  const std::optional<TuningRecord> best =
+      tuned_record(db, *c.kiln_op, c.sizes, c.options, Target::host(), num_threads());
+  return best ? best->trace_json : "";
 }
 
 // Y[i, j] = gelu(C[i, j] + bias[j]): the pass an unfused pipeline runs
@@ -181,6 +201,12 @@ void bm_kiln_unfused(benchmark::State& state, const Case& c) {
 
 void register_kiln_benchmarks(const Case& c) {
   register_for(c, c.op, "kiln", bm_kiln);
+  const std::string trace = tuned_trace(c);
+  if (!trace.empty()) {
+    register_for(c, c.op, "kiln_tuned", [trace](benchmark::State& state, const Case& c) {
+      bm_kiln_schedule(state, c, "kiln_tuned", trace);
+    });
+  }
   register_for(c, "matmul_bias_gelu", "kiln_unfused", bm_kiln_unfused);
 }
 

@@ -4,7 +4,9 @@
 // each vendor benchmark of the same case (median figures when repetitions
 // ran), the ratio kiln/vendor (above 1: kiln is faster), and kiln's fraction
 // of the machine's calibrated peak. `--report FILE` also writes the table
-// there. Threads: KILN_NUM_THREADS, OMP_NUM_THREADS (oneDNN),
+// there; `--db FILE` adds a "kiln_tuned" row for every case tuned in that
+// tuning database (its best schedule, verified like the default).
+// Threads: KILN_NUM_THREADS, OMP_NUM_THREADS (oneDNN),
 // OPENBLAS_NUM_THREADS; scripts/bench_all.sh sets them.
 #include <cblas.h>
 #include <dnnl.h>
@@ -77,32 +79,42 @@ std::string figure(const Case& c, const Figures& f) {
   return buf;
 }
 
+// kiln's rows: the default schedule, and the tuning database's best when
+// `--db` named one that holds the case.
+bool is_kiln_variant(const std::string& lib) { return lib == "kiln" || lib == "kiln_tuned"; }
+
 std::string table(const TableReporter& reporter, const kiln::Calibration& peak) {
   std::ostringstream os;
   os << "| op | case | kiln | vendor | kiln/vendor | kiln of peak |\n"
      << "|---|---|---:|---:|---:|---:|\n";
   const auto& figures = reporter.figures();
   for (const Case& c : kiln::bench::cases()) {
-    const auto kiln_it = figures.find(c.benchmark_name("kiln"));
     const std::string prefix = c.op + "/" + c.name + "/";
-    for (const auto& [name, f] : figures) {
-      if (name.rfind(prefix, 0) != 0 || name == c.benchmark_name("kiln")) continue;
-      const std::string lib = name.substr(prefix.size());
-      char ratio[32] = "-", roof[48] = "-";
-      std::string kiln_cell = "failed or skipped";
-      if (kiln_it != figures.end()) {
-        const Figures& k = kiln_it->second;
-        kiln_cell = figure(c, k);
-        if (kiln::bench::unverified().count(c.benchmark_name("kiln"))) kiln_cell += " (unverified)";
-        std::snprintf(ratio, sizeof ratio, "%.2fx", f.ms / k.ms);
-        if (flop_bound(c)) {
-          std::snprintf(roof, sizeof roof, "%.0f%% FLOP/s", 100 * k.gflops / peak.peak_gflops);
-        } else {
-          std::snprintf(roof, sizeof roof, "%.0f%% bandwidth", 100 * k.gbps / peak.peak_gbps);
+    for (const char* variant : {"kiln", "kiln_tuned"}) {
+      const auto kiln_it = figures.find(c.benchmark_name(variant));
+      if (kiln_it == figures.end() && std::string(variant) == "kiln_tuned") continue;
+      for (const auto& [name, f] : figures) {
+        if (name.rfind(prefix, 0) != 0) continue;
+        const std::string lib = name.substr(prefix.size());
+        if (is_kiln_variant(lib)) continue;
+        char ratio[32] = "-", roof[48] = "-";
+        std::string kiln_cell = "failed or skipped";
+        if (kiln_it != figures.end()) {
+          const Figures& k = kiln_it->second;
+          kiln_cell = (std::string(variant) == "kiln_tuned" ? "tuned: " : "") + figure(c, k);
+          if (kiln::bench::unverified().count(c.benchmark_name(variant))) {
+            kiln_cell += " (unverified)";
+          }
+          std::snprintf(ratio, sizeof ratio, "%.2fx", f.ms / k.ms);
+          if (flop_bound(c)) {
+            std::snprintf(roof, sizeof roof, "%.0f%% FLOP/s", 100 * k.gflops / peak.peak_gflops);
+          } else {
+            std::snprintf(roof, sizeof roof, "%.0f%% bandwidth", 100 * k.gbps / peak.peak_gbps);
+          }
         }
+        os << "| " << c.op << " | " << c.name << " | " << kiln_cell << " | " << lib << ": "
+           << figure(c, f) << " | " << ratio << " | " << roof << " |\n";
       }
-      os << "| " << c.op << " | " << c.name << " | " << kiln_cell << " | " << lib << ": "
-         << figure(c, f) << " | " << ratio << " | " << roof << " |\n";
     }
   }
   return os.str();
@@ -111,12 +123,14 @@ std::string table(const TableReporter& reporter, const kiln::Calibration& peak) 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Our one flag, taken out before Google Benchmark sees the arguments.
+  // Our flags, taken out before Google Benchmark sees the arguments.
   std::string report_path;
   int kept = 1;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--report") == 0 && i + 1 < argc) {
       report_path = argv[++i];
+    } else if (std::strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+      kiln::bench::tuning_db_path() = argv[++i];
     } else {
       argv[kept++] = argv[i];
     }
