@@ -227,6 +227,34 @@ TEST(GpuTune, FakeMeasurementRecordsFailuresAndPicksTheBest) {
   EXPECT_EQ(again.best_trace_json, r.best_trace_json);
 }
 
+TEST(GpuTune, NvrtcErrorsAreFailedTrials) {
+  KILN_REQUIRE_NVRTC();
+  // NVRTC refuses sm_20: every kernel, the default's too, fails to compile.
+  const Workload w = matmul(16, 24, 8);
+  GpuTuneHooks hooks;
+  hooks.device = GpuFingerprint{"Old GPU", 20, 13000};
+  int calls = 0;
+  hooks.measure = [&](const CudaKernel&, const MeasureOptions&) {
+    ++calls;
+    return MeasureResult();
+  };
+  TuneOptions o;
+  o.trials = 3;
+  o.batch = 3;
+  o.db_path = fresh_db("nvrtc");
+  const TuneResult r = tune_gpu(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(r.trials_measured, 3);
+  EXPECT_EQ(r.trials_invalid, 3);
+  EXPECT_TRUE(r.best_trace_json.empty());
+  const std::vector<TuningRecord> records = TuningDatabase::open(o.db_path).records(r.workload.key);
+  ASSERT_EQ(records.size(), 4u);
+  for (const TuningRecord& rec : records) {
+    EXPECT_EQ(rec.status, "compile_error");
+    EXPECT_NE(rec.error.find("NVRTC failed"), std::string::npos) << rec.error;
+  }
+}
+
 TEST(GpuTune, WithoutADeviceFailsBeforeOpeningTheDatabase) {
   const std::string why = no_device_reason();
   if (why.empty()) GTEST_SKIP() << "a CUDA device is present; this test is for machines without";
