@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,30 @@ TEST(ThreadPool, EveryIndexOnceForManyThreadCounts) {
       for (int64_t i = 0; i < n; i++) {
         EXPECT_EQ(c.hits[i].load(), 1) << "index " << i << " of " << n << " with " << threads << " threads";
       }
+    }
+  }
+}
+
+// Back-to-back loops on stack closures, with pauses of every length between
+// them (workers spinning, falling asleep, waking while the caller already
+// finished the iterations alone): every loop sees each index once, and no
+// worker touches a closure after its loop returned (the closure is
+// overwritten right after each loop; a late worker would count into the
+// next loop's array and break its count).
+TEST(ThreadPool, BackToBackLoopsWithWorkersSpinningAndSleeping) {
+  ThreadCount restore;
+  for (int threads : {2, 3}) {
+    set_num_threads(threads);
+    for (int round = 0; round < 3000; ++round) {
+      const int64_t n = 1 + round % 5;
+      Counts c(n);
+      ASSERT_EQ(kiln_parallel_for(n, count_body, &c), 0);
+      for (int64_t i = 0; i < n; i++) {
+        ASSERT_EQ(c.hits[i].load(), 1) << "round " << round << ", index " << i;
+      }
+      // Past the spin time now and then, so workers go to sleep too.
+      if (round % 500 == 499) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (round % 97 == 0) std::this_thread::sleep_for(std::chrono::microseconds(150));
     }
   }
 }
