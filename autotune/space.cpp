@@ -244,6 +244,8 @@ SearchSpace SearchSpace::generate(const ComputeDef& def, const Target& target, i
         sp.add_knob(k + "vec", {lanes, lanes / 2, 2 * lanes, 1});
         sp.add_knob(k + "unroll", {1, 2, 4});
         sp.add_knob(k + "rows_per_task", {1, 2, 4, 8, 16, 32});
+        // Non-temporal stores for an output the kernel writes once.
+        if (is_output(def, name) && p.reduce.empty()) sp.add_knob(k + "stream", {0, 1});
         break;
       case StageRole::Producer: {
         std::vector<int64_t> place;

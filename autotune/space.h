@@ -18,7 +18,8 @@
 ///   output is tiled and the reduction computed at its tile loop.
 /// - RowWise: any other output (elementwise, or a reduction without reuse
 ///   such as softmax's row max): the leading axes are fused into rows and
-///   run in parallel, the last axis is vectorized and unrolled.
+///   run in parallel, the last axis is vectorized and unrolled; an output
+///   without a reduction may be written with non-temporal stores ("stream").
 /// - Producer: a stage that is not an output and not part of a tiled plan:
 ///   inlined, computed at the row loop of its output, or at root. A row
 ///   reduction may be vectorized through rfactor (partials per lane).

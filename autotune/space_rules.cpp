@@ -243,6 +243,7 @@ std::string SearchSpace::apply_row_wise(Schedule& s, const StagePlan& p, const K
     }
   }
   if (!ui.empty()) s.unroll(ui);
+  if (knob_index_.count(k + "stream") && value(v, k + "stream") == 1) s.store_nontemporal(p.stage);
   if (!vi.empty()) s.vectorize(vi);
   return attach;
 }

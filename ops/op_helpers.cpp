@@ -28,6 +28,7 @@ std::string schedule_rows(Schedule& s, const std::string& name, const Target& ta
   const int64_t lanes = target.natural_vector_lanes_f32();
   const std::string row = name + ".i";
   s.parallel(row);
+  stream_large_output(s, name, target);
   // A row narrower than one vector stays scalar: odd lanes gain nothing.
   if (N >= 0 && N < lanes) return row;
   const int64_t chunk = N >= 0 && N < lanes * unroll ? lanes : lanes * unroll;
@@ -40,6 +41,24 @@ std::string schedule_rows(Schedule& s, const std::string& name, const Target& ta
   s.unroll(jio);
   s.vectorize(jii);
   return row;
+}
+
+bool stream_large_output(Schedule& s, const std::string& name, const Target& target) {
+  if (target.kind != Target::Kind::LLVM) return false;
+  const ComputeDef& def = s.def();
+  for (const Tensor& t : def.outputs()) {
+    if (t.name() != name) continue;
+    int64_t bytes = t.dtype().bytes();
+    for (const Expr& e : t.shape()) {
+      const int64_t extent = constant_extent(e);
+      if (extent < 0) return false;  // symbolic: unknown until the call
+      bytes *= extent;
+    }
+    if (bytes < kStreamingOutputBytes) return false;
+    s.store_nontemporal(name);
+    return true;
+  }
+  return false;
 }
 
 std::string vectorize_row_reduction(Schedule& s, const std::string& name, const Target& target) {

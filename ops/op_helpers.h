@@ -33,9 +33,22 @@ int64_t fit_factor(int64_t factor, int64_t extent);
 /// Schedules stage `name` (2-D, axes i and j, no reduction) as rows in
 /// parallel and each row vectorized by the target's f32 lanes, unrolled
 /// `unroll` vectors deep. Rows smaller than a vector stay scalar. Returns
-/// the row loop (the loop to compute_at row-local producers).
+/// the row loop (the loop to compute_at row-local producers). An output
+/// of at least kStreamingOutputBytes (constant sizes, CPU) is written with
+/// non-temporal stores (see stream_large_output).
 std::string schedule_rows(Schedule& s, const std::string& name, const Target& target,
                           int unroll = 1);
+
+/// Outputs at least this large are written with non-temporal stores by the
+/// default schedules: larger than the last-level cache of the CPUs kiln
+/// targets (32 MiB per Zen 5 CCD), so their reader finds them in memory
+/// either way, and streaming them saves the read of every line before it
+/// is written (4096 x 4096 f32 layernorm at 2 threads: about 1.4x).
+constexpr int64_t kStreamingOutputBytes = 32ll << 20;
+
+/// store_nontemporal(name) when `name` is an output of constant size of at
+/// least kStreamingOutputBytes and the target is a CPU; returns whether.
+bool stream_large_output(Schedule& s, const std::string& name, const Target& target);
 
 /// Vectorizes the inner loop of a row reduction stage `name` (one spatial
 /// axis i first, one reduction axis k) with rfactor: the row is cut in

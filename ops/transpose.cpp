@@ -32,6 +32,8 @@ class TransposeOp : public Op {
     if (!vector) return s;
     s.vectorize(t[3]);
     s.unroll(t[2]);
+    // Each vector store fills one whole cache line of a tile's row.
+    stream_large_output(s, "Y", target);
     const std::string cache = s.cache_read("X", {"Y"});
     s.compute_at(cache, t[1]);
     const std::vector<std::string> c = s.stage(cache).leaf_loops;  // i, j

@@ -114,6 +114,7 @@ LoweredFunc lower(const Schedule& sch, const std::string& name, const LowerOptio
   LoweredFunc f;
   f.name = name.empty() ? def.name() : name;
   f.args = buffer_args(def);
+  for (BufferArg& a : f.args) a.nontemporal = a.is_output && sch.stores_nontemporal(a.name);
   f.size_vars = def.size_vars();
 
   const bool log = log_passes_from_env();

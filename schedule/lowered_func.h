@@ -18,6 +18,8 @@ struct BufferArg {
   Type type;                 ///< element type
   std::vector<Expr> shape;   ///< constants or size vars
   bool is_output = false;
+  /// Written with non-temporal stores (Schedule::store_nontemporal).
+  bool nontemporal = false;
 };
 
 /// A kernel: its buffer arguments (inputs then outputs), the size vars it

@@ -133,8 +133,10 @@ void Schedule::apply(const TraceStep& step) {
   } else if (p == "compute_at") {
     check_arity(step, 2, 0, false, "(stage, loop)");
     compute_at(n[0], n[1]);
-  } else if (p == "compute_inline" || p == "compute_root" || p == "cache_write") {
+  } else if (p == "compute_inline" || p == "compute_root" || p == "cache_write" ||
+             p == "store_nontemporal") {
     check_arity(step, 1, 0, false, "(stage)");
+    if (p == "store_nontemporal") store_nontemporal(n[0]);
     if (p == "compute_inline") compute_inline(n[0]);
     if (p == "compute_root") compute_root(n[0]);
     if (p == "cache_write") cache_write(n[0]);
@@ -154,7 +156,7 @@ void Schedule::apply(const TraceStep& step) {
     refuse(step, str("unknown primitive '", p,
                      "'; the primitives are split, split_nparts, fuse, reorder, tile, vectorize, "
                      "unroll, parallel, compute_at, compute_inline, compute_root, cache_read, "
-                     "cache_write, rfactor, bind, set_scope"));
+                     "cache_write, rfactor, store_nontemporal, bind, set_scope"));
   }
 }
 

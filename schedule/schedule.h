@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -153,6 +154,17 @@ class Schedule {
   /// split) into a spatial axis of a new stage "<stage>_rf"; the original
   /// stage then reduces over it. Returns the new stage's name.
   std::string rfactor(const std::string& loop);
+  /// Writes the output `stage` with non-temporal (streaming) stores, which
+  /// bypass the caches: for an output far larger than the last-level cache
+  /// that the kernel writes once and never reads back, this saves the read
+  /// of each line before it is written (write-allocate) and keeps the
+  /// inputs in cache. Dense vector stores stream when their address is
+  /// aligned to the vector's size at run time; other stores are ordinary.
+  /// Refused for a stage that is not an output or that reduces (it reads
+  /// its own values back). CPU only: the CUDA backend ignores it.
+  void store_nontemporal(const std::string& stage);
+  /// Whether store_nontemporal was applied to `stage`.
+  bool stores_nontemporal(const std::string& stage) const;
 
   // --- GPU primitives (schedule_gpu.cpp)
   /// Binds a spatial leaf loop to a CUDA index: "blockIdx.x|y|z" or
@@ -179,6 +191,7 @@ class Schedule {
   StageSchedule& mutable_stage(const std::string& name);
   ComputeDef def_;
   std::vector<StageSchedule> stages_;
+  std::set<std::string> nontemporal_outputs_;
   Trace trace_;
 };
 

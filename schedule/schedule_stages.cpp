@@ -1,5 +1,5 @@
 // Stage primitives: where a stage is computed (compute_at, compute_inline,
-// compute_root). A stage computed at a loop of stage T must be read by T
+// compute_root), and how an output is stored (store_nontemporal). A stage computed at a loop of stage T must be read by T
 // alone (looking through inlined stages): lowering computes it over the
 // region T needs inside that loop, so any other reader would see only part
 // of it. Every primitive checks that rule on the state it is about to
@@ -141,6 +141,33 @@ void Schedule::compute_root(const std::string& stage) {
   check_attachments(step, def_, next);
   stages_ = std::move(next);
   trace_.steps.push_back(step);
+}
+
+void Schedule::store_nontemporal(const std::string& stage) {
+  TraceStep step{"store_nontemporal", {stage}, {}};
+  int s = require_stage(step, def_, stages_, stage);
+  const StageSchedule& st = stages_[s];
+  if (!is_output(def_, stage)) {
+    refuse(step, str("'", stage, "' is an intermediate of ", def_.name(),
+                     "; the kernel reads it back, and non-temporal stores would send it to "
+                     "memory first. Use store_nontemporal on an output stage"),
+           {stage_listing(stages_, stage)});
+  }
+  if (st.op->is_reduction()) {
+    std::vector<std::string> axes;
+    for (const IterVar& iv : st.op->reduce_axis) axes.push_back(iv.name());
+    refuse(step, str("'", stage, "' reduces over ", join(axes),
+                     ", reading its own values back at every step; streaming its stores would "
+                     "make each update miss the cache. Apply cache_write(", stage,
+                     ") first and stream the copy-out stage it leaves"),
+           {stage_listing(stages_, stage)});
+  }
+  nontemporal_outputs_.insert(stage);
+  trace_.steps.push_back(step);
+}
+
+bool Schedule::stores_nontemporal(const std::string& stage) const {
+  return nontemporal_outputs_.count(stage) > 0;
 }
 
 }  // namespace kiln

@@ -51,6 +51,7 @@ const std::vector<PrimitiveFields>& primitive_table() {
       {"cache_read", {{"tensor", FieldType::Name}, {"readers", FieldType::Names}}},
       {"cache_write", {{"stage", FieldType::Name}}},
       {"rfactor", {{"loop", FieldType::Name}}},
+      {"store_nontemporal", {{"stage", FieldType::Name}}},
       {"bind", {{"loop", FieldType::Name}, {"thread", FieldType::Name}}},
       {"set_scope", {{"stage", FieldType::Name}, {"scope", FieldType::Name}}},
   };

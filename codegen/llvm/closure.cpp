@@ -96,11 +96,13 @@ void CodeGenLLVM::codegen_parallel_for(const For* op) {
   llvm::Value* inner_min = load_field(0, op->name + ".min");
   for (size_t i = 0; i < vars.size(); i++) push_var(vars[i], load_field(1 + i, vars[i]));
   for (size_t i = 0; i < buffers.size(); i++) {
-    Type t = saved_buffers.at(buffers[i]).back().type;
-    push_buffer(buffers[i], BufferInfo{load_field(1 + vars.size() + i, buffers[i]), t});
+    BufferInfo info = saved_buffers.at(buffers[i]).back();
+    info.ptr = load_field(1 + vars.size() + i, buffers[i]);
+    push_buffer(buffers[i], info);
   }
   push_var(op->name, builder_.CreateAdd(inner_min, fn->getArg(0), op->name));
   codegen(op->body);
+  fence_streaming_stores();
   builder_.CreateRet(builder_.getInt32(0));
 
   fs_ = std::move(saved_fs);

@@ -39,6 +39,7 @@ class CodeGenLLVM : public IRVisitor {
   struct BufferInfo {
     llvm::Value* ptr = nullptr;
     Type type;
+    bool nontemporal = false;  ///< vector stores stream (store_nontemporal)
   };
   /// Names bound to values (loop variables, lets, size vars) and buffers;
   /// a vector per name so inner bindings shadow outer ones.
@@ -57,6 +58,7 @@ class CodeGenLLVM : public IRVisitor {
     llvm::Function* fn = nullptr;
     llvm::BasicBlock* entry = nullptr;
     std::vector<llvm::Value*> live_heap;
+    bool streamed = false;  ///< has non-temporal stores: fence them before returning
   };
   FunctionState fs_;
   llvm::Function* new_function(const std::string& name, llvm::FunctionType* type,
@@ -84,6 +86,14 @@ class CodeGenLLVM : public IRVisitor {
   /// its own scope, disjoint from all others (arguments are noalias and
   /// allocations are fresh), which survives outlining into closures.
   void add_alias_metadata(llvm::Instruction* inst, const std::string& buffer);
+  /// Stores vector v at addr with a non-temporal store when addr is aligned
+  /// to the vector's size at run time, with an ordinary store otherwise.
+  void streaming_store(llvm::Value* v, llvm::Value* addr, uint64_t vector_bytes,
+                       llvm::Align element_align, const std::string& buffer);
+  /// Orders the function's non-temporal stores before its return (they are
+  /// weakly ordered: without a fence another thread could read stale data
+  /// after the parallel loop's join).
+  void fence_streaming_stores();
   void create_alias_scopes(const LoweredFunc& f);
   llvm::Value* codegen_load(const Load* op);
   void codegen_store(const Store* op);

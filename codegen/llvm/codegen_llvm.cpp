@@ -153,7 +153,7 @@ std::unique_ptr<llvm::Module> CodeGenLLVM::compile(const LoweredFunc& f) {
     a->setName(f.args[i].name);
     fn->addParamAttr(a->getArgNo(), llvm::Attribute::NoAlias);
     fn->addParamAttr(a->getArgNo(), llvm::Attribute::NoCapture);
-    push_buffer(f.args[i].name, BufferInfo{a, f.args[i].type});
+    push_buffer(f.args[i].name, BufferInfo{a, f.args[i].type, f.args[i].nontemporal});
   }
   for (size_t i = 0; i < f.size_vars.size(); i++) {
     llvm::Argument* a = fn->getArg(static_cast<unsigned>(f.args.size() + i));
@@ -161,6 +161,7 @@ std::unique_ptr<llvm::Module> CodeGenLLVM::compile(const LoweredFunc& f) {
     push_var(f.size_vars[i], a);
   }
   codegen(f.body);
+  fence_streaming_stores();
   builder_.CreateRet(builder_.getInt32(0));
 
   // The thunk: unpacks void*[] and int64_t[] and calls the kernel.

@@ -9,7 +9,10 @@
 // masked to the lanes that take the arm, so out-of-bounds lanes never
 // touch memory.
 #include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/IntrinsicsX86.h>
 #include <llvm/IR/MDBuilder.h>
+#include <llvm/Support/MathExtras.h>
+#include <llvm/TargetParser/Triple.h>
 
 #include "codegen/llvm/codegen_internal.h"
 #include "dsl/error.h"
@@ -139,6 +142,12 @@ void CodeGenLLVM::codegen_store(const Store* op) {
   Expr base = t.is_vector() ? dense_base(op->index) : op->index;
   if (base.defined()) {
     llvm::Value* addr = builder_.CreateInBoundsGEP(elem, buf.ptr, codegen(base));
+    const uint64_t vector_bytes = static_cast<uint64_t>(t.bytes()) * t.lanes;
+    if (buf.nontemporal && t.is_vector() && llvm::isPowerOf2_64(vector_bytes) &&
+        vector_bytes >= 16 && vector_bytes <= 64) {
+      streaming_store(v, addr, vector_bytes, align, op->buffer);
+      return;
+    }
     inst = builder_.CreateAlignedStore(v, addr, align);
   } else {
     // Lanes are written in order, so with repeated addresses the last wins.
@@ -146,6 +155,44 @@ void CodeGenLLVM::codegen_store(const Store* op) {
     inst = builder_.CreateMaskedScatter(v, addrs, align);
   }
   add_alias_metadata(inst, op->buffer);
+}
+
+void CodeGenLLVM::streaming_store(llvm::Value* v, llvm::Value* addr, uint64_t vector_bytes,
+                                  llvm::Align element_align, const std::string& buffer) {
+  // Buffers passed in need not be aligned beyond their element (a borrowed
+  // DLPack tensor, a slice), and LLVM splits an unaligned non-temporal
+  // vector store into scalar ones, so the alignment is tested here. The
+  // branch goes the same way for a whole aligned row: it predicts well.
+  llvm::Value* misaligned = builder_.CreateAnd(builder_.CreatePtrToInt(addr, builder_.getInt64Ty()),
+                                               builder_.getInt64(vector_bytes - 1));
+  llvm::Value* aligned = builder_.CreateICmpEQ(misaligned, builder_.getInt64(0));
+  llvm::BasicBlock* stream_bb = llvm::BasicBlock::Create(ctx_, "stream", fs_.fn);
+  llvm::BasicBlock* plain_bb = llvm::BasicBlock::Create(ctx_, "store", fs_.fn);
+  llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "stored", fs_.fn);
+  builder_.CreateCondBr(aligned, stream_bb, plain_bb);
+
+  builder_.SetInsertPoint(stream_bb);
+  llvm::StoreInst* nt = builder_.CreateAlignedStore(v, addr, llvm::Align(vector_bytes));
+  nt->setMetadata(llvm::LLVMContext::MD_nontemporal,
+                  llvm::MDNode::get(ctx_, {llvm::ConstantAsMetadata::get(builder_.getInt32(1))}));
+  add_alias_metadata(nt, buffer);
+  builder_.CreateBr(done_bb);
+
+  builder_.SetInsertPoint(plain_bb);
+  add_alias_metadata(builder_.CreateAlignedStore(v, addr, element_align), buffer);
+  builder_.CreateBr(done_bb);
+
+  builder_.SetInsertPoint(done_bb);
+  fs_.streamed = true;
+}
+
+void CodeGenLLVM::fence_streaming_stores() {
+  if (!fs_.streamed) return;
+  if (llvm::Triple(target_.triple).isX86()) {
+    builder_.CreateCall(llvm::Intrinsic::getDeclaration(module_.get(), llvm::Intrinsic::x86_sse_sfence));
+  } else {
+    builder_.CreateFence(llvm::AtomicOrdering::Release);
+  }
 }
 
 void CodeGenLLVM::codegen_allocate(const Allocate* op) {

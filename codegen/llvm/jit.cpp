@@ -148,7 +148,8 @@ std::string cache_key(const LoweredFunc& f, const Target& target) {
   std::ostringstream key;
   key << std::hex << structural_hash(f.body) << std::dec << '|' << f.name << '|';
   for (const BufferArg& a : f.args) {
-    key << a.name << ':' << a.type.str() << shape_str(a.shape) << (a.is_output ? "out" : "in") << ',';
+    key << a.name << ':' << a.type.str() << shape_str(a.shape) << (a.is_output ? "out" : "in")
+        << (a.nontemporal ? " nontemporal" : "") << ',';
   }
   key << '|';
   for (const std::string& s : f.size_vars) key << s << ',';
