@@ -32,6 +32,7 @@ int run_calibrate(const CalibrateArgs& a) {
                                 {"peak_gbps", c.peak_gbps},
                                 {"copy_gbps", c.copy_gbps},
                                 {"triad_gbps", c.triad_gbps},
+                                {"stream_copy_gbps", c.stream_copy_gbps},
                                 {"fma_isa", c.fma_isa},
                                 {"cache", path}}
                      .dump()
@@ -41,8 +42,9 @@ int run_calibrate(const CalibrateArgs& a) {
   std::printf("%s, %d thread%s\n", c.fingerprint.c_str(), c.threads, c.threads == 1 ? "" : "s");
   std::printf("  peak FLOP/s: %.1f GFLOP/s f32 (%s FMA loop, best of %d trials)\n", c.peak_gflops,
               c.fma_isa.c_str(), CalibrationOptions{}.trials);
-  std::printf("  bandwidth:   %.1f GB/s (copy %.1f, triad %.1f; bytes read + written)\n",
-              c.peak_gbps, c.copy_gbps, c.triad_gbps);
+  std::printf("  bandwidth:   %.1f GB/s (copy %.1f, triad %.1f, copy with streaming stores "
+              "%.1f; bytes read + written)\n",
+              c.peak_gbps, c.copy_gbps, c.triad_gbps, c.stream_copy_gbps);
   std::printf("  cached in:   %s\n", path.c_str());
   return 0;
 }

@@ -21,10 +21,14 @@ struct Calibration {
   int threads = 1;          ///< threads of the pool during the measurement
   /// f32 FLOP/s of an FMA loop (a multiply-add counts 2), in GFLOP/s.
   double peak_gflops = 0;
-  /// Streaming bandwidth, the better of copy and triad, in GB/s (1e9 B/s).
+  /// Streaming bandwidth, the best of copy, triad and streaming copy, in
+  /// GB/s (1e9 B/s).
   double peak_gbps = 0;
   double copy_gbps = 0;   ///< b[i] = a[i]: bytes read plus bytes written
   double triad_gbps = 0;  ///< a[i] = b[i] + s * c[i]: bytes read plus written
+  /// The copy with non-temporal stores (no read of each written line
+  /// first), as kernels with store_nontemporal write; 0 when not measured.
+  double stream_copy_gbps = 0;
   /// Vector instructions of the FMA loop: "avx512" (zmm), "avx2" (ymm) or
   /// "scalar".
   std::string fma_isa;

@@ -58,6 +58,7 @@ nlohmann::json to_json(const Calibration& c) {
   return {{"fingerprint", c.fingerprint}, {"threads", c.threads},
           {"peak_gflops", c.peak_gflops}, {"peak_gbps", c.peak_gbps},
           {"copy_gbps", c.copy_gbps},     {"triad_gbps", c.triad_gbps},
+          {"stream_copy_gbps", c.stream_copy_gbps},
           {"fma_isa", c.fma_isa},         {"created_unix", c.created_unix}};
 }
 
@@ -72,6 +73,7 @@ std::optional<Calibration> from_json(const nlohmann::json& j) {
     c.peak_gbps = j.at("peak_gbps").get<double>();
     c.copy_gbps = j.at("copy_gbps").get<double>();
     c.triad_gbps = j.at("triad_gbps").get<double>();
+    c.stream_copy_gbps = j.value("stream_copy_gbps", 0.0);  // absent in older caches
     c.fma_isa = j.at("fma_isa").get<std::string>();
     c.created_unix = j.at("created_unix").get<int64_t>();
     if (c.threads < 1 || !(c.peak_gflops > 0) || !(c.peak_gbps > 0)) return std::nullopt;

@@ -154,9 +154,9 @@ int main(int argc, char** argv) {
   std::printf("OpenBLAS core: %s (OPENBLAS_CORETYPE=%s)\n", openblas_get_corename(),
               env_or("OPENBLAS_CORETYPE", "(unset)"));
   std::printf("peaks at %d threads, measured now: %.1f GFLOP/s f32 (%s FMA loop), %.1f GB/s "
-              "streaming (copy %.1f, triad %.1f)\n",
+              "streaming (copy %.1f, triad %.1f, copy with streaming stores %.1f)\n",
               peak.threads, peak.peak_gflops, peak.fma_isa.c_str(), peak.peak_gbps,
-              peak.copy_gbps, peak.triad_gbps);
+              peak.copy_gbps, peak.triad_gbps, peak.stream_copy_gbps);
 
   for (const Case& c : kiln::bench::cases()) {
     kiln::bench::register_kiln_benchmarks(c);
