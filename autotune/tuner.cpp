@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +13,8 @@
 #include "autotune/cost_model.h"
 #include "autotune/features.h"
 #include "autotune/search.h"
+#include "autotune/trial_loop.h"
+#include "autotune/worker_process.h"
 #include "autotune/workload.h"
 #include "codegen/llvm/jit.h"
 #include "dsl/error.h"
@@ -24,30 +25,9 @@ namespace kiln {
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 /// The JSON object of a stored trace, or null when it does not parse.
 nlohmann::json parse_record(const TuningRecord& r) {
   return nlohmann::json::parse(r.trace_json, nullptr, false);
-}
-
-bool is_default_record(const TuningRecord& r) {
-  const nlohmann::json j = parse_record(r);
-  return j.is_object() && j.value("source", "") == "default";
-}
-
-/// "M=1024,N=512" -> {M: 1024, N: 512}; "dtype=f32" -> {dtype: f32}.
-std::vector<std::pair<std::string, std::string>> split_pairs(const std::string& text) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    const size_t eq = item.find('=');
-    if (eq != std::string::npos) out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
-  }
-  return out;
 }
 
 struct Compiled {
@@ -80,37 +60,17 @@ std::vector<Compiled> compile_all(const std::vector<Candidate>& batch, const Tar
 
 /// Trains the model on stored records of the same op and target (every
 /// size: the model ranks across workloads) and seeds the search with this
-/// workload's stored records. Bounded so a large database stays quick.
+/// workload's stored records.
 void warm_start(TuningDatabase& db, const Op& op, const WorkloadKey& self, const SearchSpace& space,
                 CostModel& model, EvolutionarySearch& search) {
-  constexpr size_t kPerWorkload = 200, kTotal = 800;
-  size_t used = 0;
-  std::vector<WorkloadSummary> all = db.list();
-  // This workload first: its records matter most.
-  std::stable_partition(all.begin(), all.end(),
-                        [&](const WorkloadSummary& s) { return s.workload.key == self.key; });
-  for (const WorkloadSummary& summary : all) {
-    const WorkloadKey& w = summary.workload;
-    if (w.op != op.name() || w.target != self.target || used >= kTotal) continue;
-    ComputeDef def;
-    try {
-      OpSizes sizes;
-      for (const auto& [k, v] : split_pairs(w.shape)) sizes[k] = std::stoll(v);
-      OpOptions options;
-      for (const auto& [k, v] : split_pairs(w.options)) options[k] = v;
-      def = op.define(sizes, options);
-    } catch (const std::exception&) {
-      continue;  // a workload this kiln cannot define any more
-    }
-    std::vector<TuningRecord> records = db.records(w.key);
-    if (records.size() > kPerWorkload) records.erase(records.begin(), records.end() - kPerWorkload);
+  auto visit = [&](const WorkloadKey& w, const ComputeDef& def,
+                   const std::vector<TuningRecord>& records, size_t left) {
+    size_t used = 0;
     for (const TuningRecord& r : records) {
-      if (used >= kTotal) break;
+      if (used >= left) break;
       try {
         const Schedule s = Schedule::replay(def, Trace::from_json(r.trace_json));
-        // Runs per second: the same ratios as GFLOP/s, also for ops that
-        // count no FLOPs (transpose).
-        const double speed = r.status == "ok" && r.median_ms > 0 ? 1000.0 / r.median_ms : 0.0;
+        const double speed = record_speed(r);
         std::vector<double> features;
         lower_with_features(s, &features);
         const nlohmann::json j = parse_record(r);
@@ -126,7 +86,9 @@ void warm_start(TuningDatabase& db, const Op& op, const WorkloadKey& self, const
         // A trace from an older space or kiln that no longer replays.
       }
     }
-  }
+    return used;
+  };
+  for_each_warm_start_workload(db, op, self, /*same_hardware=*/false, visit);
 }
 
 /// The outputs of the op's default kernel on the inputs every worker uses
@@ -136,12 +98,9 @@ void warm_start(TuningDatabase& db, const Op& op, const WorkloadKey& self, const
 std::vector<Buffer> default_outputs(const CompiledKernel& kernel, const ComputeDef& def,
                                     const OpSizes& sizes) {
   try {
-    std::vector<Buffer> args = random_inputs(def, sizes);
-    std::vector<Buffer> outputs = zero_outputs(def, sizes);
-    for (size_t o = 0; o < outputs.size(); ++o) outputs[o].fill_random(1000 + o, -100, 100);
-    args.insert(args.end(), outputs.begin(), outputs.end());
-    kernel.run(args);
-    return outputs;
+    const MeasureArgs a = make_measure_args(def, sizes);
+    kernel.run(a.args);
+    return a.outputs;
   } catch (const std::exception&) {
     return {};
   }
@@ -174,26 +133,8 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   result.target = Target::host();
   result.threads = threads;
   result.workload = make_workload_key(op, def, sizes, options, result.target, threads);
-  const std::string& key = result.workload.key;
   TuningDatabase db = TuningDatabase::open(default_database_path(t.db_path));
-  const double flops = op.flops(sizes, options);
-
-  if (!t.retune) {
-    if (std::optional<TuningRecord> best = db.best(key)) {
-      result.from_cache = true;
-      result.best_median_ms = best->median_ms;
-      result.best_gflops = best->gflops;
-      result.best_trace_json = best->trace_json;
-      for (const TuningRecord& r : db.records(key)) {
-        if (r.status == "ok" && is_default_record(r)) {
-          result.default_median_ms = r.median_ms;
-          result.default_gflops = r.gflops;
-        }
-      }
-      result.elapsed_s = seconds_since(t0);
-      return result;
-    }
-  }
+  if (!t.retune && load_cached_best(db, result.workload.key, t0, result)) return result;
   db.add_workload(result.workload);
 
   const SearchSpace space = SearchSpace::generate(def, result.target, threads);
@@ -204,35 +145,7 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   EvolutionarySearch search(space, op.name(), so);
   warm_start(db, op, result.workload, space, model, search);
   model.train();
-
-  TuneProgress progress;
-  progress.trial_budget = t.trials;
-  progress.time_budget_s = t.time_budget_s;
-  auto record = [&](const std::string& trace_json, const MeasureResult& m, double compile_ms) {
-    TuningRecord r;
-    r.workload_key = key;
-    r.trace_json = trace_json;
-    r.status = m.status == "error" ? "crash" : m.status;
-    r.error = m.error;
-    r.compile_ms = compile_ms;
-    if (m.status == "ok") {
-      r.median_ms = m.median_ms;
-      r.gflops = flops / (m.median_ms * 1e6);
-    }
-    db.add_record(r);
-    return r;
-  };
-  // Lower median is better (GFLOP/s would rank nothing for an op that
-  // counts no FLOPs).
-  auto improve = [&](const TuningRecord& r) {
-    if (r.status != "ok" || r.median_ms <= 0) return false;
-    if (result.best_median_ms > 0 && r.median_ms >= result.best_median_ms) return false;
-    result.best_gflops = r.gflops;
-    result.best_median_ms = r.median_ms;
-    result.best_trace_json = r.trace_json;
-    result.curve.emplace_back(seconds_since(t0), r.gflops);
-    return true;
-  };
+  TrialLoop loop(db, t, op.flops(sizes, options), t0, result);
 
   // The default schedule: the figure to beat, a safe best, and (checked
   // once against the interpreter) the reference outputs every candidate
@@ -241,8 +154,6 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   std::vector<Buffer> reference;
   {
     const Schedule ds = op.default_schedule(def, result.target);
-    nlohmann::ordered_json j = nlohmann::ordered_json::parse(ds.trace().to_json(op.name()));
-    j["source"] = "default";
     MeasureResult m;
     double compile_ms = 0;
     try {
@@ -265,32 +176,18 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
       timed.check = measure.expected != nullptr;
       m = checked.status == "invalid" ? checked : measure_in_worker(*kernel, op, def, sizes, timed);
     } catch (const std::exception& e) {
-      m.status = "compile_error";
-      m.error = e.what();
+      m = compile_error(e.what());
     }
-    const TuningRecord r = record(j.dump(), m, compile_ms);
-    if (r.status == "ok") {
-      result.default_median_ms = r.median_ms;
-      result.default_gflops = r.gflops;
-    }
-    improve(r);
+    loop.record_default(default_record_json(ds, op.name()), m, compile_ms);
   }
-  // A candidate 100 times slower than the default is of no interest: its
-  // worker is killed early rather than holding the budget for the full
-  // timeout (the default's median ms, times 100, plus 2 s for the inputs
-  // and the check).
-  if (result.default_median_ms > 0) {
-    measure.timeout_s = std::min(measure.timeout_s, 2.0 + result.default_median_ms / 10.0);
-  }
+  // 2 s for the inputs and the check.
+  measure.timeout_s = loop.candidate_timeout_s(measure.timeout_s, 2.0);
   // A retune starts from the stored best, so it never reports worse.
-  if (std::optional<TuningRecord> best = db.best(key)) improve(*best);
+  loop.start_from_stored_best();
 
-  auto out_of_time = [&] { return t.time_budget_s > 0 && seconds_since(t0) >= t.time_budget_s; };
-  int last_improvement = 0, empty_rounds = 0;
-  std::vector<double> predicted, measured;  // for model_rank_correlation
-  bool stop = false;
+  int empty_rounds = 0;
   std::vector<KnobValues> first = {space.default_values()};
-  while (!stop && !out_of_time()) {
+  while (!loop.stopped()) {
     const bool ranked = model.trained();
     std::vector<Candidate> batch = search.next_batch(model, first, &result.trials_rejected);
     first.clear();
@@ -300,56 +197,23 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
     }
     empty_rounds = 0;
     const std::vector<Compiled> compiled = compile_all(batch, result.target);
-    for (size_t i = 0; i < batch.size() && !stop; ++i) {
-      if (out_of_time()) {
-        stop = true;
-        break;
-      }
-      const int trial = ++result.trials_measured;
+    for (size_t i = 0; i < batch.size() && !loop.stopped(); ++i) {
+      const int trial = loop.next_trial();
       MeasureResult m;
       double compile_ms = 0;
       if (!compiled[i].kernel) {
-        m.status = "compile_error";
-        m.error = compiled[i].error;
+        m = compile_error(compiled[i].error);
       } else {
         compile_ms = compiled[i].kernel->compile_ms();
         MeasureOptions mo = measure;
         mo.fault = test_fault_for_trial(trial);
         m = measure_in_worker(*compiled[i].kernel, op, def, sizes, mo);
       }
-      const TuningRecord r = record(batch[i].trace_json, m, compile_ms);
-      const double speed = r.status == "ok" && r.median_ms > 0 ? 1000.0 / r.median_ms : 0.0;
-      search.report(batch[i].knobs, speed);
-      model.add(key, batch[i].features, speed);
-      if (r.status != "ok") ++result.trials_invalid;
-      if (ranked) {
-        predicted.push_back(batch[i].score);
-        measured.push_back(speed);
-      }
-      if (improve(r)) last_improvement = trial;
-
-      progress.trials_measured = result.trials_measured;
-      progress.trials_invalid = result.trials_invalid;
-      progress.trials_rejected = result.trials_rejected;
-      progress.elapsed_s = seconds_since(t0);
-      progress.best_gflops = result.best_gflops;
-      std::ostringstream last;
-      if (r.status == "ok") {
-        last.precision(1);
-        last << std::fixed << "ok " << r.gflops << " GFLOP/s";
-      } else {
-        last << r.status << ": " << r.error.substr(0, 120);
-      }
-      progress.last = last.str();
-      if (t.on_progress) t.on_progress(progress);
-
-      if (t.trials > 0 && result.trials_measured >= t.trials) stop = true;
-      if (t.patience > 0 && result.trials_measured - last_improvement >= t.patience) stop = true;
+      loop.record_candidate(search, model, batch[i], m, compile_ms, ranked);
     }
     model.train();
   }
-  result.model_rank_correlation = rank_correlation(predicted, measured);
-  result.elapsed_s = seconds_since(t0);
+  loop.finish();
   return result;
 }
 

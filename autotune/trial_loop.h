@@ -1,0 +1,143 @@
+#pragma once
+/// \file
+/// The bookkeeping the CPU tuner (tune) and the GPU tuner (tune_gpu) share:
+/// the cache lookup, storing every measurement, keeping the best, the
+/// progress report and the stop conditions. What differs between them (the
+/// search, how candidates compile and are measured) stays in each tuner.
+///
+///   if (load_cached_best(db, key, t0, result)) return result;
+///   TrialLoop loop(db, t, flops, t0, result);
+///   loop.record_default(trace_json, m, compile_ms);
+///   loop.start_from_stored_best();
+///   while (!loop.stopped()) {
+///     ... const int trial = loop.next_trial(); measure ...
+///     loop.record_candidate(search, model, c, m, compile_ms, ranked);
+///   }
+///   loop.finish();
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "autotune/cost_model.h"
+#include "autotune/database.h"
+#include "autotune/measure.h"
+#include "autotune/tuner.h"
+#include "dsl/compute.h"
+#include "ops/op.h"
+#include "schedule/schedule.h"
+
+namespace kiln {
+
+/// A trial that did not compile (or whose kernel could not be built).
+MeasureResult compile_error(const std::string& why);
+
+/// Seconds from t0 to now.
+double seconds_since(std::chrono::steady_clock::time_point t0);
+
+/// When `key` has a best record in db: fills result from it (best, and the
+/// default schedule's figures when stored), sets from_cache and elapsed_s
+/// and returns true.
+bool load_cached_best(TuningDatabase& db, const std::string& key,
+                      std::chrono::steady_clock::time_point t0, TuneResult& result);
+
+/// The trace JSON stored for an op's default schedule: its trace marked
+/// "source": "default" (how load_cached_best finds the default's figures).
+std::string default_record_json(const Schedule& schedule, const std::string& op_name);
+
+/// The definition of a stored workload of op (its shape and options parsed
+/// back). Throws when this kiln can no longer define it.
+ComputeDef define_stored_workload(const Op& op, const WorkloadKey& w);
+
+/// What a tuner warm-starts from: calls visit(w, def, records, left) for
+/// each stored workload w of self's op and target (and hardware, with
+/// same_hardware) that this kiln can still define (as def), self first (its
+/// records matter most), with w's latest 200 records. visit returns how
+/// many records it used, at most `left`; the visits stop when 800 are used,
+/// so a large database stays quick.
+using WarmStartVisit = std::function<size_t(const WorkloadKey& w, const ComputeDef& def,
+                                            const std::vector<TuningRecord>& records,
+                                            size_t left)>;
+void for_each_warm_start_workload(TuningDatabase& db, const Op& op, const WorkloadKey& self,
+                                  bool same_hardware, const WarmStartVisit& visit);
+
+/// Runs per second of a stored record, 0 for a failed one: the same ratios
+/// as GFLOP/s, also for ops that count no FLOPs (transpose).
+double record_speed(const TuningRecord& r);
+
+/// Stores the trials of one tune in the database and keeps `result`
+/// (counts, best, curve) and the progress report up to date.
+class TrialLoop {
+ public:
+  /// `flops`: the op's count at the workload's sizes, for GFLOP/s. The
+  /// clock started at t0; `result.workload` is the workload tuned.
+  TrialLoop(TuningDatabase& db, const TuneOptions& t, double flops,
+            std::chrono::steady_clock::time_point t0, TuneResult& result);
+
+  /// Stores one measurement as a record of the workload ("error" is stored
+  /// as "crash") and returns it.
+  TuningRecord record(const std::string& trace_json, const MeasureResult& m, double compile_ms);
+
+  /// Stores the default schedule's measurement: the figure to beat, and
+  /// the first best when it is ok.
+  void record_default(const std::string& trace_json, const MeasureResult& m, double compile_ms);
+
+  /// The worker time limit for candidates after the default's measurement:
+  /// one 100 times slower than the default is of no interest, so its worker
+  /// is killed early rather than holding the budget for the full limit
+  /// (`setup_s` for the inputs and the check, plus 100 default runs).
+  /// `limit_s` unchanged when the default was not measured.
+  double candidate_timeout_s(double limit_s, double setup_s) const;
+
+  /// Takes the database's best for the workload as the best when faster,
+  /// so a retune never reports worse than before.
+  void start_from_stored_best();
+
+  /// Counts one more measured trial and returns its 1-based number.
+  int next_trial() { return ++result_.trials_measured; }
+
+  /// Stores a measured candidate's outcome, updates the best, the counts
+  /// and the model's rank statistics (`score` is the model's prediction,
+  /// used when `ranked`), reports progress and checks the trial budget
+  /// and patience. Returns the speed to report to the search and the
+  /// model: runs per second, 0 for a failure.
+  double record_trial(const std::string& trace_json, const MeasureResult& m, double compile_ms,
+                      double score, bool ranked);
+
+  /// record_trial for a search's candidate (Candidate, GpuCandidate), whose
+  /// speed then goes to the search (its population) and to the model (a
+  /// training sample).
+  template <typename Search, typename Candidate>
+  void record_candidate(Search& search, CostModel& model, const Candidate& c,
+                        const MeasureResult& m, double compile_ms, bool ranked) {
+    const double speed = record_trial(c.trace_json, m, compile_ms, c.score, ranked);
+    search.report(c.knobs, speed);
+    model.add(result_.workload.key, c.features, speed);
+  }
+
+  bool out_of_time() const;
+  /// The trial budget or patience ran out, or the time budget did.
+  bool stopped() const { return stop_ || out_of_time(); }
+
+  /// Sets the result's model rank correlation and elapsed time.
+  void finish();
+
+ private:
+  /// Makes r the best when it is ok and faster (a lower median: GFLOP/s
+  /// would rank nothing for an op that counts no FLOPs).
+  bool improve(const TuningRecord& r);
+  void report_progress(const TuningRecord& r);
+
+  TuningDatabase& db_;
+  const TuneOptions& options_;
+  double flops_;
+  std::chrono::steady_clock::time_point t0_;
+  TuneResult& result_;
+  TuneProgress progress_;
+  int last_improvement_ = 0;
+  bool stop_ = false;
+  std::vector<double> predicted_, measured_;  // for model_rank_correlation
+};
+
+}  // namespace kiln
