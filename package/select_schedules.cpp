@@ -8,6 +8,8 @@
 #include <memory>
 
 #include "autotune/database.h"
+#include "autotune/gpu_measure.h"
+#include "autotune/gpu_tuner.h"
 #include "autotune/workload.h"
 #include "dsl/error.h"
 #include "package/c_api.h"
@@ -50,11 +52,55 @@ bool use_stored(PackageKernel& k, const TuningDatabase& db, ScheduleSource sourc
   }
 }
 
+/// How a plan's kernels are keyed in the tuning database: by the host's
+/// CPU fingerprint and thread count, or, for a CUDA target, by the GPU's.
+struct Keying {
+  bool gpu = false;
+  std::optional<GpuFingerprint> device;  ///< the GPU, when one answered
+  Target target;                         ///< a CUDA target resolved on it
+  std::string no_key;                    ///< why GPU kernels have no key
+};
+
+/// `probe`: ask for the device (false: a CUDA plan has no GPU keys).
+Keying keying_for(const Target& target, const ScheduleSelection& sel, bool probe) {
+  Keying k;
+  k.target = target;
+  if (target.kind != Target::Kind::CUDA) return k;
+  k.gpu = true;
+  if (!probe) return k;
+  try {
+    k.device = sel.gpu_probe ? sel.gpu_probe() : probe_gpu();
+  } catch (const UserError& e) {
+    k.no_key = std::string("no CUDA device to key GPU tuning records by: ") + e.what();
+    return k;
+  }
+  try {
+    k.target = resolve_gpu_target(target, *k.device);
+  } catch (const UserError& e) {
+    // Records are measured on this device; none can be for a newer arch.
+    k.no_key = std::string("no GPU tuning records can match: ") + e.what();
+    k.device.reset();
+  }
+  return k;
+}
+
+/// Whether a plan has a kernel that can be looked up (all sizes fixed).
+bool has_concrete_kernel(const PackagePlan& plan) {
+  for (const PackageFunction& fn : plan.functions) {
+    for (const PackageKernel& k : fn.kernels) {
+      if (k.free.empty()) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<std::string> select_schedules(PackagePlan& plan, const ScheduleSelection& sel) {
   std::unique_ptr<TuningDatabase> db = open_database(sel);
   const int threads = sel.threads > 0 ? sel.threads : num_threads();
+  // The device is asked for only when a kernel may be looked up or tuned.
+  const Keying keying = keying_for(plan.target, sel, db && has_concrete_kernel(plan));
 
   // Concrete kernels the database cannot serve, for tuning.
   std::vector<PackageKernel*> missing;
@@ -62,9 +108,24 @@ std::vector<std::string> select_schedules(PackagePlan& plan, const ScheduleSelec
   for (PackageFunction& fn : plan.functions) {
     for (PackageKernel& k : fn.kernels) {
       if (!k.free.empty()) continue;
-      k.workload_key = make_workload_key(*fn.op, k.def, k.fixed, fn.options, plan.target, threads).key;
+      if (!keying.gpu) {
+        k.workload_key = make_workload_key(*fn.op, k.def, k.fixed, fn.options, plan.target, threads).key;
+      } else if (keying.device) {
+        k.workload_key =
+            make_gpu_workload_key(*fn.op, k.def, k.fixed, fn.options, keying.target, *keying.device)
+                .key;
+      }
       if (!db) {
         k.source_note = "no tuning database (give --db, or tune with --tune-missing)";
+        continue;
+      }
+      if (keying.gpu && !keying.device) {
+        k.source_note = keying.no_key;
+        // --tune-missing still tries: tune_gpu says clearly what is missing.
+        if (sel.tune_missing) {
+          missing.push_back(&k);
+          missing_fn.push_back(&fn);
+        }
         continue;
       }
       std::string why;
@@ -84,7 +145,8 @@ std::vector<std::string> select_schedules(PackagePlan& plan, const ScheduleSelec
         sel.progress("tuning " + fn.name + " [" + kernel_sizes_text(fn, k) + "] for " +
                      std::to_string(static_cast<int>(budget)) + " s");
       }
-      tune_workload(*fn.op, k.fixed, fn.options, plan.target, threads, budget, db->path());
+      tune_workload(*fn.op, k.fixed, fn.options, plan.target, threads, budget, db->path(),
+                    keying.device);
       std::string why;
       if (!use_stored(k, *db, ScheduleSource::Tuned, &why)) {
         k.source_note = "tuning found no valid schedule (" + why + ")";

@@ -1,24 +1,33 @@
-// Tuning for packages: the tuner (autotune/tuner.h) measures on this
-// machine and stores every trial in the database; kernel selection then
-// finds the best there, as for any tuned workload.
+// Tuning for packages: the tuner (autotune/tuner.h, or autotune/gpu_tuner.h
+// for CUDA) measures on this machine and stores every trial in the
+// database; kernel selection then finds the best there, as for any tuned
+// workload.
 #include "package/tune_missing.h"
 
+#include "autotune/gpu_tuner.h"
 #include "autotune/tuner.h"
 #include "dsl/error.h"
 
 namespace kiln {
 
 void tune_workload(const Op& op, const OpSizes& sizes, const OpOptions& options,
-                   const Target& target, int threads, double budget_s, const std::string& db_path) {
+                   const Target& target, int threads, double budget_s, const std::string& db_path,
+                   const std::optional<GpuFingerprint>& gpu) {
+  TuneOptions t;
+  t.time_budget_s = budget_s;
+  t.db_path = db_path;
+  if (target.kind == Target::Kind::CUDA) {
+    GpuTuneHooks hooks;
+    hooks.device = gpu;
+    tune_gpu(op, sizes, options, target, t, hooks);
+    return;
+  }
   if (target.kind != Target::Kind::LLVM || target.str() != Target::host().str()) {
     user_error << "--tune-missing measures on this machine, so it tunes for the host only; target '"
                << target.str() << "' is not the host: tune on the target machine with `kiln tune` "
                << "and pass its database with --db";
   }
-  TuneOptions t;
-  t.time_budget_s = budget_s;
   t.threads = threads;
-  t.db_path = db_path;
   tune(op, sizes, options, t);
 }
 
