@@ -6,50 +6,46 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdlib>
+#include <cstdio>
 #include <stdexcept>
 
 namespace kiln {
 namespace {
 
-TEST(WorkerProcess, BringsBackTheChildsResult) {
+/// What the CPU measurement reports for a worker that runs body.
+template <typename Body>
+MeasureResult measure_with(Body body) {
   MeasureWire w;
-  const WorkerEnd end = run_in_worker(
-      [](MeasureWire& x) {
-        x.ok = 1;
-        x.median_ms = 1.5;
-        x.repeats = 7;
-      },
-      10.0, "worker", &w);
-  ASSERT_EQ(end.kind, WorkerEnd::Kind::Result) << end.why;
-  const MeasureResult m = measure_result(end, w, "error");
-  EXPECT_EQ(m.status, "ok");
+  return measure_result(run_in_worker(body, 10.0, "worker", &w), w, "error");
+}
+
+TEST(WorkerProcess, BringsBackTheChildsResult) {
+  const MeasureResult m = measure_with([](MeasureWire& x) {
+    x.ok = 1;
+    x.median_ms = 1.5;
+    x.repeats = 7;
+  });
+  EXPECT_EQ(m.status, "ok") << m.error;
   EXPECT_EQ(m.median_ms, 1.5);
   EXPECT_EQ(m.repeats, 7);
 }
 
 TEST(WorkerProcess, AnExceptionInTheChildIsAnError) {
-  MeasureWire w;
-  const WorkerEnd end = run_in_worker(
-      [](MeasureWire&) { throw std::runtime_error("no memory for 3 buffers"); }, 10.0, "worker",
-      &w);
-  ASSERT_EQ(end.kind, WorkerEnd::Kind::Result) << end.why;
-  const MeasureResult m = measure_result(end, w, "error");
+  const MeasureResult m =
+      measure_with([](MeasureWire&) { throw std::runtime_error("no memory for 3 buffers"); });
   EXPECT_EQ(m.status, "error");
   EXPECT_EQ(m.error, "no memory for 3 buffers");
 }
 
 TEST(WorkerProcess, AnInvalidResultKeepsItsError) {
-  MeasureWire w;
-  const WorkerEnd end = run_in_worker(
-      [](MeasureWire& x) {
-        x.invalid = 1;
-        x.max_rel_err = 0.25;
-      },
-      10.0, "worker", &w);
-  const MeasureResult m = measure_result(end, w, "error");
+  const MeasureResult m = measure_with([](MeasureWire& x) {
+    x.invalid = 1;
+    x.max_rel_err = 0.25;
+    std::snprintf(x.error, sizeof x.error, "max relative error 0.25");
+  });
   EXPECT_EQ(m.status, "invalid");
   EXPECT_EQ(m.max_rel_err, 0.25);
+  EXPECT_EQ(m.error, "max relative error 0.25");
 }
 
 TEST(WorkerProcess, ASignalIsACrashNamedWithTheWorker) {

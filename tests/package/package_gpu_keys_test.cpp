@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
+#include <utility>
 
 #include "autotune/database.h"
 #include "autotune/gpu_measure.h"
@@ -62,6 +64,17 @@ std::string database_with_both_keys(const std::string& name) {
   return path;
 }
 
+/// The concrete kernel of matmul_plan() after selection from a fresh
+/// database_with_both_keys(db_name) with this GPU probe.
+PackageKernel select_concrete(const std::string& db_name, std::function<GpuFingerprint()> probe) {
+  PackagePlan plan = matmul_plan();
+  ScheduleSelection sel;
+  sel.db_path = database_with_both_keys(db_name);
+  sel.gpu_probe = std::move(probe);
+  select_schedules(plan, sel);
+  return plan.functions[0].kernels[0];
+}
+
 TEST(PackageGpuKeys, ACudaPackageUsesTheRecordOfItsGpu) {
   PackagePlan plan = matmul_plan();
   ScheduleSelection sel;
@@ -87,12 +100,8 @@ TEST(PackageGpuKeys, ACudaPackageUsesTheRecordOfItsGpu) {
 }
 
 TEST(PackageGpuKeys, ADeviceOfAnotherGpuFindsNoRecord) {
-  PackagePlan plan = matmul_plan();
-  ScheduleSelection sel;
-  sel.db_path = database_with_both_keys("other_gpu.db");
-  sel.gpu_probe = [] { return GpuFingerprint{"Another GPU", 90, 12040}; };
-  select_schedules(plan, sel);
-  const PackageKernel& k = plan.functions[0].kernels[0];
+  const PackageKernel k =
+      select_concrete("other_gpu.db", [] { return GpuFingerprint{"Another GPU", 90, 12040}; });
   EXPECT_EQ(k.source, ScheduleSource::Default);
   EXPECT_EQ(k.source_note, "not in the tuning database");
 }
@@ -118,12 +127,8 @@ TEST(PackageGpuKeys, WithoutADeviceTheDefaultScheduleSaysWhy) {
 }
 
 TEST(PackageGpuKeys, ATargetNewerThanTheGpuFindsNoRecordAndSaysWhy) {
-  PackagePlan plan = matmul_plan();
-  ScheduleSelection sel;
-  sel.db_path = database_with_both_keys("old_gpu.db");
-  sel.gpu_probe = [] { return GpuFingerprint{"Old GPU", 75, 12040}; };
-  select_schedules(plan, sel);
-  const PackageKernel& k = plan.functions[0].kernels[0];
+  const PackageKernel k =
+      select_concrete("old_gpu.db", [] { return GpuFingerprint{"Old GPU", 75, 12040}; });
   EXPECT_EQ(k.source, ScheduleSource::Default);
   EXPECT_NE(k.source_note.find("newer than the GPU Old GPU (sm_75)"), std::string::npos)
       << k.source_note;
