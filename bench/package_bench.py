@@ -153,6 +153,11 @@ bp.set_num_threads(args.threads)
 
 # ---- 2. package kernels against PyTorch's CPU kernels
 def median_min_ms(fn, repeats=30):
+    # Each library's idle threads spin for a while after its last call
+    # (libgomp's behind PyTorch for milliseconds, kiln's pool for 200 us)
+    # and take a core from whoever runs next: let them settle first, so
+    # each side is timed alone.
+    time.sleep(0.5)
     for _ in range(3):
         fn()
     ts = []
