@@ -60,7 +60,7 @@ struct TuningRecord {
   std::string kiln_version;       ///< set by add_record when empty
 };
 
-/// A workload and its best record (status ok, lowest median).
+/// A workload and its best record (see TuningDatabase::best).
 struct WorkloadSummary {
   WorkloadKey workload;
   int64_t records = 0;
@@ -105,7 +105,10 @@ class TuningDatabase {
   int64_t add_record(const TuningRecord& r);
   /// Every record of a workload, oldest first.
   std::vector<TuningRecord> records(const std::string& workload_key) const;
-  /// The best ok record of a workload.
+  /// The best schedule of a workload: among its traces with ok records,
+  /// the one whose measurements average fastest (ties: the one measured
+  /// first). Returns that trace's first ok record with median_ms (and
+  /// gflops) set to the mean over all its ok records.
   std::optional<TuningRecord> best(const std::string& workload_key) const;
   std::optional<WorkloadKey> workload(const std::string& workload_key) const;
   /// The workloads whose key starts with prefix (every one for ""), by key.

@@ -359,6 +359,36 @@ TEST(DbDatabase, PruneInvalidAndOld) {
   EXPECT_EQ(db.best("k")->id, best);
 }
 
+// A schedule is judged by all its measurements: one lucky run of A stays
+// best only until A is measured again; the mean is what best() reports.
+TEST(DbDatabase, BestIsTheScheduleFastestOnAverage) {
+  TempDir dir;
+  TuningDatabase db = TuningDatabase::open(dir.file("t.db"));
+  db.add_workload(workload("k"));
+  TuningRecord a = record("k", 1.0), b = record("k", 1.2);
+  const int64_t a_first = db.add_record(a);
+  const int64_t b_first = db.add_record(b);
+  EXPECT_EQ(db.best("k")->id, a_first);
+  EXPECT_DOUBLE_EQ(db.best("k")->median_ms, 1.0);
+
+  a.median_ms = 2.0;  // A again, slower this time: mean 1.5
+  a.gflops = 0.5;
+  db.add_record(a);
+  b.median_ms = 1.3;  // B again: mean 1.25
+  db.add_record(b);
+  const std::optional<TuningRecord> best = db.best("k");
+  ASSERT_TRUE(best);
+  EXPECT_EQ(best->id, b_first);
+  EXPECT_EQ(best->trace_json, b.trace_json);
+  EXPECT_DOUBLE_EQ(best->median_ms, 1.25);
+  EXPECT_DOUBLE_EQ(best->gflops, (1.0 / 1.2) * 1.2 / 1.25);  // the same work in the mean time
+
+  // Pruning by age keeps every measurement of the best schedule.
+  EXPECT_EQ(db.prune(false, std::time(nullptr) + 10), 2);  // A's two records
+  EXPECT_EQ(db.records("k").size(), 2u);
+  EXPECT_DOUBLE_EQ(db.best("k")->median_ms, 1.25);
+}
+
 TEST(DbDatabase, DefaultPath) {
   TempDir dir;
   EXPECT_EQ(default_database_path("/x/flag.db"), "/x/flag.db");
