@@ -51,14 +51,33 @@ bool load_cached_best(TuningDatabase& db, const std::string& key,
   result.best_median_ms = best->median_ms;
   result.best_gflops = best->gflops;
   result.best_trace_json = best->trace_json;
+  // The default as this kiln last stored it (an older kiln's may differ).
+  std::string default_json;
   for (const TuningRecord& r : db.records(key)) {
-    if (r.status == "ok" && is_default_record(r)) {
-      result.default_median_ms = r.median_ms;
-      result.default_gflops = r.gflops;
-    }
+    if (r.status == "ok" && is_default_record(r)) default_json = r.trace_json;
   }
+  set_default_figures(db, key, default_json, result);
   result.elapsed_s = seconds_since(t0);
   return true;
+}
+
+void set_default_figures(TuningDatabase& db, const std::string& key,
+                         const std::string& default_json, TuneResult& result) {
+  double sum_ms = 0, first_ms = 0, first_gflops = 0;
+  int count = 0;
+  for (const TuningRecord& r : db.records(key)) {
+    if (r.status != "ok" || r.median_ms <= 0 || r.trace_json != default_json) continue;
+    if (count == 0) {
+      first_ms = r.median_ms;
+      first_gflops = r.gflops;
+    }
+    sum_ms += r.median_ms;
+    ++count;
+  }
+  if (count == 0) return;
+  // The mean time, and the GFLOP/s of the same work in that time.
+  result.default_median_ms = sum_ms / count;
+  result.default_gflops = first_gflops * (first_ms / result.default_median_ms);
 }
 
 std::string default_record_json(const Schedule& schedule, const std::string& op_name) {
@@ -165,7 +184,7 @@ double TrialLoop::record_trial(const std::string& trace_json, const MeasureResul
 }
 
 bool TrialLoop::out_of_time() const {
-  return options_.time_budget_s > 0 && seconds_since(t0_) >= options_.time_budget_s;
+  return options_.time_budget_s > 0 && seconds_since(t0_) >= options_.time_budget_s - reserve_s_;
 }
 
 void TrialLoop::finish() {

@@ -42,6 +42,13 @@ double seconds_since(std::chrono::steady_clock::time_point t0);
 bool load_cached_best(TuningDatabase& db, const std::string& key,
                       std::chrono::steady_clock::time_point t0, TuneResult& result);
 
+/// Sets the result's default figures from the workload's ok records of the
+/// default schedule's trace `default_json`: the mean time over all its
+/// runs (see autotune/confirm.h), and the GFLOP/s of that time. Leaves
+/// them when there is none.
+void set_default_figures(TuningDatabase& db, const std::string& key,
+                         const std::string& default_json, TuneResult& result);
+
 /// The trace JSON stored for an op's default schedule: its trace marked
 /// "source": "default" (how load_cached_best finds the default's figures).
 std::string default_record_json(const Schedule& schedule, const std::string& op_name);
@@ -116,6 +123,11 @@ class TrialLoop {
     model.add(result_.workload.key, c.features, speed);
   }
 
+  /// Ends the search this many seconds before the time budget, keeping
+  /// them for confirm_front_runners (autotune/confirm.h).
+  void set_reserve_s(double s) { reserve_s_ = s; }
+  std::chrono::steady_clock::time_point start_time() const { return t0_; }
+
   bool out_of_time() const;
   /// The trial budget or patience ran out, or the time budget did.
   bool stopped() const { return stop_ || out_of_time(); }
@@ -136,6 +148,7 @@ class TrialLoop {
   TuneResult& result_;
   TuneProgress progress_;
   int last_improvement_ = 0;
+  double reserve_s_ = 0;
   bool stop_ = false;
   std::vector<double> predicted_, measured_;  // for model_rank_correlation
 };

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "autotune/confirm.h"
 #include "autotune/cost_model.h"
 #include "autotune/features.h"
 #include "autotune/search.h"
@@ -152,8 +153,9 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   // is compared with.
   MeasureOptions measure = t.measure;
   std::vector<Buffer> reference;
+  const Schedule ds = op.default_schedule(def, result.target);
+  const std::string default_json = default_record_json(ds, op.name());
   {
-    const Schedule ds = op.default_schedule(def, result.target);
     MeasureResult m;
     double compile_ms = 0;
     try {
@@ -178,7 +180,7 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
     } catch (const std::exception& e) {
       m = compile_error(e.what());
     }
-    loop.record_default(default_record_json(ds, op.name()), m, compile_ms);
+    loop.record_default(default_json, m, compile_ms);
   }
   // 2 s for the inputs and the check.
   measure.timeout_s = loop.candidate_timeout_s(measure.timeout_s, 2.0);
@@ -187,6 +189,7 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
 
   int empty_rounds = 0;
   std::vector<KnobValues> first = {space.default_values()};
+  const auto search_start = std::chrono::steady_clock::now();
   while (!loop.stopped()) {
     const bool ranked = model.trained();
     std::vector<Candidate> batch = search.next_batch(model, first, &result.trials_rejected);
@@ -212,7 +215,21 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
       loop.record_candidate(search, model, batch[i], m, compile_ms, ranked);
     }
     model.train();
+    loop.set_reserve_s(confirm_reserve_s(
+        t.time_budget_s, seconds_since(search_start) / std::max(1, result.trials_measured)));
   }
+  // The front-runners and the default, measured again in turns.
+  auto measure_trace = [&](const std::string& trace_json, double* compile_ms) {
+    try {
+      auto kernel = compile_jit(lower(Schedule::replay(def, Trace::from_json(trace_json))),
+                                result.target);
+      *compile_ms = kernel->compile_ms();
+      return measure_in_worker(*kernel, op, def, sizes, measure);
+    } catch (const std::exception& e) {
+      return compile_error(e.what());
+    }
+  };
+  result.trials_confirmed = confirm_front_runners(loop, db, default_json, measure_trace, result);
   loop.finish();
   return result;
 }

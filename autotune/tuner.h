@@ -62,6 +62,9 @@ struct TuneResult {
   int threads = 1;
   bool from_cache = false;
   int trials_measured = 0, trials_invalid = 0, trials_rejected = 0;
+  /// Measurements of the front-runners and the default taken again at the
+  /// end (autotune/confirm.h); not counted as trials.
+  int trials_confirmed = 0;
   double elapsed_s = 0;
   double best_median_ms = 0, best_gflops = 0;
   double default_median_ms = 0, default_gflops = 0;

@@ -123,6 +123,7 @@ int run_tune(const TuneArgs& a) {
                         {"trials_measured", r.trials_measured},
                         {"trials_invalid", r.trials_invalid},
                         {"trials_rejected", r.trials_rejected},
+                        {"trials_confirmed", r.trials_confirmed},
                         {"elapsed_s", r.elapsed_s},
                         {"trials_per_s", r.elapsed_s > 0 ? r.trials_measured / r.elapsed_s : 0},
                         {"best_median_ms", r.best_median_ms},
@@ -156,6 +157,11 @@ int run_tune(const TuneArgs& a) {
                 "(%.2f trials/s)\n",
                 r.trials_measured, r.trials_invalid, r.trials_rejected, r.elapsed_s,
                 r.elapsed_s > 0 ? r.trials_measured / r.elapsed_s : 0.0);
+    if (r.trials_confirmed > 0) {
+      std::printf("  confirm:  %d more runs of the fastest schedules and the default, in turns; "
+                  "each schedule's figure below is the mean of its runs\n",
+                  r.trials_confirmed);
+    }
   }
   if (!r.from_cache && !r.reference_checked) {
     std::printf("  note:     the reference interpreter did not finish checking the default "
