@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace kiln {
 
@@ -46,13 +47,24 @@ int confirm_front_runners(TrialLoop& loop, TuningDatabase& db, const std::string
   // Nothing to compare: one schedule measured again tells nothing new.
   if (traces.size() < 2) return 0;
   int added = 0;
+  auto measure_again = [&](const std::string& trace) {
+    double compile_ms = 0;
+    const MeasureResult m = measure_trace(trace, &compile_ms);
+    loop.record(trace, m, compile_ms);
+    ++added;
+  };
   for (int round = 0; round < options.rounds; ++round) {
-    for (const std::string& trace : traces) {
-      double compile_ms = 0;
-      const MeasureResult m = measure_trace(trace, &compile_ms);
-      loop.record(trace, m, compile_ms);
-      ++added;
-    }
+    for (const std::string& trace : traces) measure_again(trace);
+  }
+  // A leader by one run is measured again too: each one is either confirmed
+  // (measured repeatedly, still fastest) or drops behind a confirmed one.
+  std::set<std::string> confirmed(traces.begin(), traces.end());
+  for (int challenger = 0; challenger < options.challengers && !loop.past_time_budget();
+       ++challenger) {
+    const std::optional<TuningRecord> leader = db.best(key);
+    if (!leader || confirmed.count(leader->trace_json)) break;
+    confirmed.insert(leader->trace_json);
+    for (int round = 0; round < options.rounds; ++round) measure_again(leader->trace_json);
   }
   if (const std::optional<TuningRecord> best = db.best(key)) {
     result.best_median_ms = best->median_ms;

@@ -24,6 +24,11 @@ namespace kiln {
 struct ConfirmOptions {
   int front_runners = 3;  ///< the fastest traces by their mean so far
   int rounds = 2;         ///< each measured this many more times, in turns
+  /// Measured again, front-runners usually slow down a little (their one
+  /// fast run was partly luck), and a schedule measured once may now lead
+  /// on its single run. Such a leader is measured `rounds` more times in
+  /// turn, up to this many, so the best kept has been measured repeatedly.
+  int challengers = 8;
 };
 
 /// Measures one stored trace again (replay, compile, run in a worker).
@@ -36,7 +41,10 @@ std::vector<std::string> front_runner_traces(const std::vector<TuningRecord>& re
                                              const std::string& default_json, int front_runners);
 
 /// Measures the front-runners and the default `rounds` times each, in
-/// turns, storing every measurement through `loop`; then sets the result's
+/// turns, storing every measurement through `loop`; then, while the
+/// database's best is a trace not yet measured again (and the time budget,
+/// reserve included, is not spent), measures that one `rounds` more times
+/// (at most `challengers` of them); then sets the result's
 /// best (the database's best: fastest on average) and default figures (the
 /// mean of the default's runs) and adds the best to the curve. Returns the
 /// number of measurements added.

@@ -75,6 +75,13 @@ void set_default_figures(TuningDatabase& db, const std::string& key,
     ++count;
   }
   if (count == 0) return;
+  if (result.best_trace_json == default_json) {
+    // The same runs: the database's mean, so "best >= default" holds exactly
+    // (SQLite's avg and this sum may round differently).
+    result.default_median_ms = result.best_median_ms;
+    result.default_gflops = result.best_gflops;
+    return;
+  }
   // The mean time, and the GFLOP/s of the same work in that time.
   result.default_median_ms = sum_ms / count;
   result.default_gflops = first_gflops * (first_ms / result.default_median_ms);
@@ -185,6 +192,10 @@ double TrialLoop::record_trial(const std::string& trace_json, const MeasureResul
 
 bool TrialLoop::out_of_time() const {
   return options_.time_budget_s > 0 && seconds_since(t0_) >= options_.time_budget_s - reserve_s_;
+}
+
+bool TrialLoop::past_time_budget() const {
+  return options_.time_budget_s > 0 && seconds_since(t0_) >= options_.time_budget_s;
 }
 
 void TrialLoop::finish() {

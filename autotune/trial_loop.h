@@ -44,8 +44,9 @@ bool load_cached_best(TuningDatabase& db, const std::string& key,
 
 /// Sets the result's default figures from the workload's ok records of the
 /// default schedule's trace `default_json`: the mean time over all its
-/// runs (see autotune/confirm.h), and the GFLOP/s of that time. Leaves
-/// them when there is none.
+/// runs (see autotune/confirm.h), and the GFLOP/s of that time (the best's
+/// figures when the best, already set, is the default). Leaves them when
+/// there is none.
 void set_default_figures(TuningDatabase& db, const std::string& key,
                          const std::string& default_json, TuneResult& result);
 
@@ -129,6 +130,8 @@ class TrialLoop {
   std::chrono::steady_clock::time_point start_time() const { return t0_; }
 
   bool out_of_time() const;
+  /// The whole time budget is spent, the confirmation's reserve included.
+  bool past_time_budget() const;
   /// The trial budget or patience ran out, or the time budget did.
   bool stopped() const { return stop_ || out_of_time(); }
 
