@@ -132,6 +132,7 @@ F float_intrinsic(Intrinsic op, const std::vector<Value>& args) {
     case Intrinsic::Fma: return std::fma(arg(0), arg(1), arg(2));
     case Intrinsic::Likely: break;
     case Intrinsic::GPUBarrier: break;
+    case Intrinsic::Prefetch: break;
   }
   internal_error << intrinsic_name(op) << " of a float";
   return F(0);

@@ -49,6 +49,7 @@ const char* intrinsic_name(Intrinsic op) {
     case Intrinsic::Fma: return "fma";
     case Intrinsic::Likely: return "likely";
     case Intrinsic::GPUBarrier: return "gpu_barrier";
+    case Intrinsic::Prefetch: return "prefetch";
   }
   return "?";
 }

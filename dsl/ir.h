@@ -249,6 +249,11 @@ enum class Intrinsic : uint8_t {
   /// arrived and their shared-memory writes are visible (__syncthreads).
   /// Takes no arguments; appears only as Evaluate in CUDA kernels.
   GPUBarrier,
+  /// prefetch(load): asks the CPU to bring the cache line holding the
+  /// loaded element into L1 (x86 prefetcht0); reads nothing and cannot
+  /// fault. Its one argument is a TensorLoad (a Load after flattening)
+  /// naming the element; appears only as Evaluate (Schedule::prefetch).
+  Prefetch,
 };
 /// "exp", "likely", ...
 const char* intrinsic_name(Intrinsic op);

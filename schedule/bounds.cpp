@@ -18,6 +18,7 @@
 #include "dsl/ir_visitor.h"
 #include "dsl/simplify.h"
 #include "dsl/substitute.h"
+#include "schedule/schedule_internal.h"
 
 namespace kiln {
 
@@ -65,11 +66,15 @@ class CollectReads : public IRVisitor {
  public:
   explicit CollectReads(std::string tensor) : tensor_(std::move(tensor)) {}
   std::vector<std::vector<Expr>> reads;
+  OpRef op;  ///< the tensor read, once a read is found
 
  protected:
   using IRVisitor::visit;
   void visit(const TensorLoad* op) override {
-    if (op->op->name == tensor_) reads.push_back(op->indices);
+    if (op->op->name == tensor_) {
+      reads.push_back(op->indices);
+      this->op = op->op;
+    }
     IRVisitor::visit(op);
   }
 
@@ -321,6 +326,63 @@ std::vector<LoopGuard> domain_guards(const StageLoops& st, const Scope& loops) {
   return guards;
 }
 
+/// Places each prefetch of a planned stage: the box of the tensor that one
+/// iteration of the `at` loop reads, with the `from` loop advanced by the
+/// offset (the loops inside `at` range over their extent; `at` and the
+/// loops around it stay symbols), as required_region computes a producer's
+/// region.
+std::vector<PrefetchPlan> plan_prefetches(const Schedule& sch, const StageLoops& plan,
+                                          const Scope& loops) {
+  const StageSchedule& st = *plan.stage;
+  const std::vector<std::string>& leaves = st.leaf_loops;
+  std::vector<PrefetchPlan> out;
+  for (const PrefetchSpec& p : st.prefetches) {
+    // The primitives keep prefetches valid; this catches a path they miss.
+    const std::string problem = schedule_detail::prefetch_problem(sch.stages(), st, p);
+    if (!problem.empty()) {
+      user_error << "prefetch(" << p.tensor << ", " << p.at << ", " << p.from << ", " << p.offset
+                 << ") of stage '" << st.name << "' cannot be placed: " << problem;
+    }
+    CollectReads reads(p.tensor);
+    reads.visit_expr(plan.value);
+    reads.visit_expr(plan.reduce_condition);
+    if (reads.reads.empty()) {
+      user_error << "prefetch(" << p.tensor << ", " << p.at << ", " << p.from << ", " << p.offset
+                 << "): stage '" << st.name << "' no longer reads " << p.tensor
+                 << " (a cache_read gave it a copy); prefetch the tensor the stage reads";
+    }
+    const size_t at = std::find(leaves.begin(), leaves.end(), p.at) - leaves.begin();
+    Scope inside;
+    for (size_t l = at + 1; l < leaves.size(); ++l) inside[leaves[l]] = loops.at(leaves[l]);
+    const Expr later = make_var(p.from) + make_index(p.offset);
+    const std::vector<Expr>& shape = reads.op->shape;
+    std::vector<Interval> box(shape.size());
+    for (size_t r = 0; r < reads.reads.size(); ++r) {
+      for (size_t d = 0; d < shape.size(); ++d) {
+        const Expr index = substitute(reads.reads[r][d], p.from, later);
+        bool varies = false;
+        for (const auto& [var, range] : inside) varies = varies || expr_uses_var(index, var);
+        const Interval b = varies ? bounds_of(index, inside) : Interval::point(simplify(index));
+        box[d] = r == 0 ? b : interval_union(box[d], b);
+      }
+    }
+    PrefetchPlan placed;
+    placed.depth = static_cast<int>(at) + 1;
+    placed.tensor = reads.op;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      // An unbounded side (a data-dependent index) falls back to the domain.
+      const Expr lo = box[d].min.defined() ? box[d].min : make_index(0);
+      const Expr hi = box[d].max.defined() ? box[d].max : shape[d] - 1;
+      placed.region.push_back({simplify(lo), simplify(hi - lo + 1)});
+    }
+    // `from` is a loop of this stage or of a consumer it is computed inside
+    // (planned before it): either way its range is in `loops`.
+    placed.condition = simplify(later < loops.at(p.from).max + make_index(1));
+    out.push_back(std::move(placed));
+  }
+  return out;
+}
+
 /// The loops of stage st computing `region`. Adds its leaf loops to `loops`.
 StageLoops plan_stage(const StageSchedule& st, std::vector<Range> region, InlineStages& inliner,
                       Scope& loops) {
@@ -415,6 +477,7 @@ std::map<std::string, StageLoops> infer_bounds(const Schedule& sch) {
         break;
       case AttachKind::Root:
         planned[st->name] = plan_stage(*st, whole_domain(*st->op), inliner, loops);
+        planned[st->name].prefetches = plan_prefetches(sch, planned[st->name], loops);
         break;
       case AttachKind::At: {
         internal_assert(!is_output(sch, st->name))
@@ -424,6 +487,7 @@ std::map<std::string, StageLoops> infer_bounds(const Schedule& sch) {
         StageLoops plan = plan_stage(*st, std::move(region), inliner, loops);
         std::vector<LoopGuard> domain = domain_guards(plan, loops);
         plan.guards.insert(plan.guards.end(), domain.begin(), domain.end());
+        plan.prefetches = plan_prefetches(sch, plan, loops);
         planned[st->name] = std::move(plan);
         break;
       }

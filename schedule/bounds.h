@@ -42,6 +42,20 @@ struct LoopGuard {
   bool spatial = true;
 };
 
+/// A software prefetch (Schedule::prefetch), placed in a stage's nest.
+struct PrefetchPlan {
+  /// How many of the stage's leaf loops enclose it: it opens the body of
+  /// leaf loop depth - 1 (the prefetch's `at` loop).
+  int depth = 0;
+  OpRef tensor;
+  /// The box of `tensor` read by one iteration of `at` with `from`
+  /// advanced by the offset, in absolute coordinates, in the loop
+  /// variables of `at` and the loops around it.
+  std::vector<Range> region;
+  /// from + offset < extent(from): that iteration exists.
+  Expr condition;
+};
+
 /// The loop nest of one stage, ready to be emitted.
 struct StageLoops {
   const StageSchedule* stage = nullptr;
@@ -62,6 +76,8 @@ struct StageLoops {
   Expr reduce_condition;
   /// Split tails and, for attached stages, the stage's own domain.
   std::vector<LoopGuard> guards;
+  /// The stage's software prefetches, in the order applied.
+  std::vector<PrefetchPlan> prefetches;
 };
 
 /// The loop structure of every stage that is not inlined, by stage name.

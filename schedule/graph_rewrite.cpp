@@ -184,6 +184,7 @@ std::string scheduled_what(const std::vector<StageSchedule>& stages, const Stage
                for_kind_name(st.loop_kinds.begin()->second));
   }
   if (st.attach != AttachKind::Root) return "it is computed " + attach_text(st);
+  if (!st.prefetches.empty()) return "it prefetches " + st.prefetches[0].tensor;
   std::vector<std::string> attached = stages_attached_to(stages, st.name);
   if (!attached.empty()) return join(attached) + " computed at its loops";
   return "";
@@ -318,6 +319,13 @@ std::string Schedule::rfactor(const std::string& loop) {
   if (st.loop_axis_kind.at(loop) != AxisKind::Reduce) {
     refuse(step, str("'", loop, "' is a spatial loop; rfactor takes a reduction loop of ",
                      st.name),
+           {loop_listing(st, loop)});
+  }
+  if (!st.prefetches.empty()) {
+    refuse(step, str("stage '", st.name, "' prefetches ", st.prefetches[0].tensor, " at ",
+                     st.prefetches[0].at,
+                     " (prefetch), and rfactor rebuilds its loops; apply rfactor first, then "
+                     "prefetch"),
            {loop_listing(st, loop)});
   }
   LoopOrigin origin = loop_origin(st, loop);

@@ -38,7 +38,7 @@ const Pass kPipeline[] = {
     // Rules only the whole schedule can be judged by (a kernel without a
     // block loop, a racing shared reduction) before anything is built.
     {"check_gpu_schedule", kGPU, [](const Stmt& s, const PassInputs& in) { check_gpu_schedule(in.schedule); return s; }},
-    {"build_loop_nests", kAll, [](const Stmt&, const PassInputs& in) { return build_loop_nests(in.schedule); }},
+    {"build_loop_nests", kAll, [](const Stmt&, const PassInputs& in) { return build_loop_nests(in.schedule, in.target.kind == Target::Kind::LLVM); }},
     {"simplify", kAll, [](const Stmt& s, const PassInputs&) { return simplify(s); }},
     // Tails are split off after simplifying (guards proved true are gone,
     // bounds are in canonical form) and before flattening and vectorizing,

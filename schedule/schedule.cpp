@@ -146,6 +146,9 @@ void Schedule::apply(const TraceStep& step) {
   } else if (p == "rfactor") {
     check_arity(step, 1, 0, false, "(loop)");
     rfactor(n[0]);
+  } else if (p == "prefetch") {
+    check_arity(step, 3, 1, false, "(tensor, at, from, offset)");
+    prefetch(n[0], n[1], n[2], v[0]);
   } else if (p == "bind") {
     check_arity(step, 2, 0, false, "(loop, thread)");
     bind(n[0], n[1]);
@@ -156,7 +159,7 @@ void Schedule::apply(const TraceStep& step) {
     refuse(step, str("unknown primitive '", p,
                      "'; the primitives are split, split_nparts, fuse, reorder, tile, vectorize, "
                      "unroll, parallel, compute_at, compute_inline, compute_root, cache_read, "
-                     "cache_write, rfactor, store_nontemporal, bind, set_scope"));
+                     "cache_write, rfactor, store_nontemporal, prefetch, bind, set_scope"));
   }
 }
 

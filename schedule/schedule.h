@@ -55,6 +55,14 @@ enum class AttachKind : uint8_t {
   At,      ///< inside a loop of a consumer, over the region that loop needs
 };
 
+/// A software prefetch (Schedule::prefetch): at the top of each iteration
+/// of loop `at`, the region of `tensor` that the same iteration will read
+/// `offset` iterations of loop `from` later.
+struct PrefetchSpec {
+  std::string tensor, at, from;
+  int64_t offset = 1;
+};
+
 /// The schedule of one compute stage.
 struct StageSchedule {
   /// The stage's current operation (cache_write and rfactor replace it).
@@ -78,6 +86,8 @@ struct StageSchedule {
   /// for CUDA, Heap is global memory, Shared one copy per block, Local one
   /// copy per thread. Loops bound to GPU indices are in loop_kinds.
   MemoryScope scope = MemoryScope::Auto;
+  /// Software prefetches issued inside this stage's loops, in order applied.
+  std::vector<PrefetchSpec> prefetches;
 
   /// The loop's kind (serial when unmarked).
   ForKind kind_of(const std::string& loop) const;
@@ -165,6 +175,22 @@ class Schedule {
   void store_nontemporal(const std::string& stage);
   /// Whether store_nontemporal was applied to `stage`.
   bool stores_nontemporal(const std::string& stage) const;
+  /// Software prefetch (as Halide's Func::prefetch): at the top of each
+  /// iteration of loop `at`, prefetches into L1 the region of `tensor` (an
+  /// input or a stage the loop's stage reads) that this iteration's body
+  /// would read were loop `from` (`at` itself or a loop around it, of the
+  /// same stage) `offset` iterations further on: one prefetch per cache
+  /// line. A memory-bound row loop that reads each row in several passes
+  /// (layernorm, softmax) keeps the memory busy during the passes served
+  /// from cache: prefetch("X", "Y.j.o", "Y.i", 1) fetches the next row a
+  /// piece at a time while this row is written. Nothing is fetched past the
+  /// last iteration of `from`. Refused for a tensor the stage does not read,
+  /// an `at` inside a vectorized or GPU-bound loop, `from` inside `at`, or
+  /// an offset below 1; once applied, `at` and `from` cannot be split, fused
+  /// or reordered out of that order. CPU only: a GPU kernel's code all runs
+  /// inside its bound loops, where a prefetch is refused.
+  void prefetch(const std::string& tensor, const std::string& at, const std::string& from,
+                int64_t offset);
 
   // --- GPU primitives (schedule_gpu.cpp)
   /// Binds a spatial leaf loop to a CUDA index: "blockIdx.x|y|z" or

@@ -82,7 +82,10 @@ void Schedule::bind(const std::string& loop, const std::string& thread) {
              {loop_listing(st, loop)});
     }
   }
-  st.loop_kinds[loop] = kind;
+  StageSchedule next = st;
+  next.loop_kinds[loop] = kind;
+  check_prefetches(step, stages_, next);
+  st = std::move(next);
   trace_.steps.push_back(step);
 }
 

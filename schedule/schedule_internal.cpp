@@ -180,6 +180,9 @@ void check_attachments(const TraceStep& step, const ComputeDef& def,
              {"after this step, " + stage_listing(stages, st.name)});
     }
   }
+  // A prefetch whose `from` loop belongs to a consumer needs the stage to
+  // stay computed inside that loop.
+  check_prefetches(step, stages);
 }
 
 bool runs_inside(const std::vector<StageSchedule>& stages, const std::string& reader,

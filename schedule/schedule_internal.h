@@ -64,5 +64,25 @@ bool runs_inside(const std::vector<StageSchedule>& stages, const std::string& re
 void check_attachments(const TraceStep& step, const ComputeDef& def,
                        const std::vector<StageSchedule>& stages);
 
+/// The loops that enclose the body of loop `at` of st, outer to inner, each
+/// with its stage: st's leaf loops down to `at`, after (outside them) the
+/// loops of the stages st is computed inside, down to each attach loop.
+std::vector<std::pair<const StageSchedule*, std::string>> loops_around(
+    const std::vector<StageSchedule>& stages, const StageSchedule& st, const std::string& at);
+
+/// Why prefetch p cannot run in stage st as the schedule stands, "" when
+/// it can: `at` is a leaf loop of st, `from` is one of loops_around(at),
+/// and none of those is vectorized or GPU-bound.
+std::string prefetch_problem(const std::vector<StageSchedule>& stages, const StageSchedule& st,
+                             const PrefetchSpec& p);
+
+/// Refuses `step` when it would leave a prefetch invalid (next: every
+/// stage as the step is about to commit them).
+void check_prefetches(const TraceStep& step, const std::vector<StageSchedule>& next);
+/// check_prefetches of `stages` with the stage named changed.name replaced
+/// by `changed`; nothing to copy when no stage prefetches.
+void check_prefetches(const TraceStep& step, const std::vector<StageSchedule>& stages,
+                      const StageSchedule& changed);
+
 }  // namespace schedule_detail
 }  // namespace kiln

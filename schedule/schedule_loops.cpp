@@ -29,6 +29,15 @@ void check_loop_unmarked_and_free(const TraceStep& step, const std::vector<Stage
                      " at ", new_loops),
            {loop_listing(st, loop)});
   }
+  for (const StageSchedule& x : stages) {
+    for (const PrefetchSpec& p : x.prefetches) {
+      if (p.at != loop && p.from != loop) continue;
+      refuse(step, str("stage '", x.name, "' prefetches ", p.tensor, " at ", p.at, " from ",
+                       p.from, " (prefetch), so ", loop, " cannot be ",
+                       verb == "split" ? "split" : "fused", "; shape the loops first, then prefetch"),
+             {loop_listing(st, loop)});
+    }
+  }
   ForKind kind = st.kind_of(loop);
   if (kind != ForKind::Serial) {
     refuse(step, str("'", loop, "' is already marked ", for_kind_name(kind), ", so it cannot be ",
@@ -225,7 +234,10 @@ void Schedule::reorder(const std::vector<std::string>& loops) {
              {loop_listing(st, loops[i])});
     }
   }
-  reorder_leaves(st, loops);
+  StageSchedule next = st;
+  reorder_leaves(next, loops);
+  check_prefetches(step, stages_, next);
+  st = std::move(next);
   trace_.steps.push_back(step);
 }
 
@@ -262,7 +274,10 @@ void Schedule::vectorize(const std::string& loop) {
                      kMaxVectorLanes, " and vectorize the inner loop"),
            {loop_listing(st, loop)});
   }
-  st.loop_kinds[loop] = ForKind::Vectorized;
+  StageSchedule next = st;
+  next.loop_kinds[loop] = ForKind::Vectorized;
+  check_prefetches(step, stages_, next);
+  st = std::move(next);
   trace_.steps.push_back(step);
 }
 

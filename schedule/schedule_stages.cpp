@@ -114,6 +114,12 @@ void Schedule::compute_inline(const std::string& stage) {
                      stage, ")"),
            {stage_listing(stages_, stage)});
   }
+  if (!st.prefetches.empty()) {
+    refuse(step, str("'", stage, "' prefetches ", st.prefetches[0].tensor, " at ",
+                     st.prefetches[0].at, " (prefetch); inlining it would remove that loop. "
+                     "Keep ", stage, " at root or computed at a loop"),
+           {stage_listing(stages_, stage)});
+  }
   std::vector<std::string> attached = stages_attached_to(stages_, stage);
   if (!attached.empty()) {
     refuse(step, str(join(attached), attached.size() == 1 ? " is" : " are",

@@ -52,6 +52,9 @@ const std::vector<PrimitiveFields>& primitive_table() {
       {"cache_write", {{"stage", FieldType::Name}}},
       {"rfactor", {{"loop", FieldType::Name}}},
       {"store_nontemporal", {{"stage", FieldType::Name}}},
+      {"prefetch",
+       {{"tensor", FieldType::Name}, {"at", FieldType::Name}, {"from", FieldType::Name},
+        {"offset", FieldType::Int}}},
       {"bind", {{"loop", FieldType::Name}, {"thread", FieldType::Name}}},
       {"set_scope", {{"stage", FieldType::Name}, {"scope", FieldType::Name}}},
   };

@@ -230,6 +230,7 @@ class KernelPrinter {
         return (t.bits == 64 ? "llabs(" : "abs(") + a[0] + ")";
       case Intrinsic::Likely: return a[0];
       case Intrinsic::GPUBarrier: break;
+      case Intrinsic::Prefetch: break;
     }
     internal_error << "intrinsic " << intrinsic_name(op->op) << " in an expression";
     return "";

@@ -427,6 +427,7 @@ llvm::Value* CodeGenLLVM::codegen_call(const Call* op) {
     case Intrinsic::Tanh: return is_f64 ? call_libm("tanh", args[0]) : emit_tanh_f32(builder_, args[0]);
     case Intrinsic::Erf: return is_f64 ? call_libm("erf", args[0]) : emit_erf_f32(builder_, args[0]);
     case Intrinsic::GPUBarrier: break;  // only CUDA kernels have barriers
+    case Intrinsic::Prefetch: break;    // a statement: see visit(const Evaluate*)
   }
   internal_error << "unhandled intrinsic " << intrinsic_name(op->op);
   return nullptr;

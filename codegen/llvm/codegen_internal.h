@@ -96,6 +96,8 @@ class CodeGenLLVM : public IRVisitor {
   void fence_streaming_stores();
   void create_alias_scopes(const LoweredFunc& f);
   llvm::Value* codegen_load(const Load* op);
+  /// A prefetch(Load) statement: llvm.prefetch of the element's address.
+  void codegen_prefetch(const Call* op);
   void codegen_store(const Store* op);
   void codegen_allocate(const Allocate* op);
   /// All-true, or the lanes a vector Select's arm is evaluated for: loads

@@ -262,6 +262,10 @@ void CodeGenLLVM::visit(const Store* op) { codegen_store(op); }
 void CodeGenLLVM::visit(const Allocate* op) { codegen_allocate(op); }
 
 void CodeGenLLVM::visit(const Evaluate* op) {
+  if (const Call* c = op->value.as<Call>(); c && c->op == Intrinsic::Prefetch) {
+    codegen_prefetch(c);
+    return;
+  }
   // Expressions have no side effects; generating it keeps the node honest
   // (an unbound variable inside still fails loudly).
   codegen(op->value);

@@ -130,6 +130,20 @@ llvm::Value* CodeGenLLVM::codegen_load(const Load* op) {
 
 void CodeGenLLVM::visit(const Load* op) { value_ = codegen_load(op); }
 
+void CodeGenLLVM::codegen_prefetch(const Call* op) {
+  const Load* load = op->args[0].as<Load>();
+  internal_assert(load && load->type.is_scalar())
+      << "prefetch takes a scalar load of the element to fetch";
+  const BufferInfo& buf = lookup_buffer(load->buffer);
+  // Not inbounds: the line after a buffer's last may be asked for, and a
+  // prefetch of it is harmless (it never faults) but must not be poison.
+  llvm::Value* addr =
+      builder_.CreateGEP(storage_type(buf.type), buf.ptr, codegen(load->index));
+  // llvm.prefetch(address, read, locality 3 = keep in all levels (t0), data).
+  builder_.CreateIntrinsic(llvm::Intrinsic::prefetch, {addr->getType()},
+                           {addr, builder_.getInt32(0), builder_.getInt32(3), builder_.getInt32(1)});
+}
+
 void CodeGenLLVM::codegen_store(const Store* op) {
   const BufferInfo& buf = lookup_buffer(op->buffer);
   Type t = op->value.type();

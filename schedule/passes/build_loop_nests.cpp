@@ -13,6 +13,10 @@
 //   encloses the rest of that body (several: in producer order);
 // - inlined stages have no nest: bounds inference substituted them.
 //
+// A prefetch opens the body of its `at` loop, before the stages attached
+// there: one prefetch per cache line of the region it fetches, guarded by
+// the existence of the iteration it fetches for.
+//
 // A reduction stores `S[idx] = combine(S[idx], source)`; its init
 // `S[idx] = identity` runs right before the outermost reduction loop, over
 // the spatial loops nested inside that point, so every point a reduction
@@ -21,6 +25,7 @@
 
 #include "dsl/error.h"
 #include "dsl/ir_operators.h"
+#include "dsl/simplify.h"
 #include "schedule/bounds.h"
 #include "schedule/passes/passes.h"
 
@@ -29,7 +34,8 @@ namespace {
 
 class LoopNestBuilder {
  public:
-  explicit LoopNestBuilder(const Schedule& sch) : sch_(sch), plans_(infer_bounds(sch)) {
+  LoopNestBuilder(const Schedule& sch, bool with_prefetches)
+      : sch_(sch), plans_(infer_bounds(sch)), with_prefetches_(with_prefetches) {
     for (const Tensor& t : sch.def().outputs()) outputs_.push_back(t.name());
     for (const StageSchedule& st : sch.stages()) {
       if (st.attach == AttachKind::At) attached_[{st.attach_stage, st.attach_loop}].push_back(&st);
@@ -75,7 +81,51 @@ class LoopNestBuilder {
     if (depth == s.reduction_depth && s.stage->op->is_reduction())
       body = Block::make({init_loops(s, depth), body});
     body = attach_stages(s, depth, body);
+    body = prefetches(s, depth, body);
     return guard(s, depth, /*spatial_only=*/false, body);
+  }
+
+  /// The prefetches placed `depth` loops deep, before body.
+  Stmt prefetches(const StageLoops& s, int depth, Stmt body) const {
+    if (!with_prefetches_) return body;
+    std::vector<Stmt> stmts;
+    for (const PrefetchPlan& p : s.prefetches) {
+      if (p.depth == depth) stmts.push_back(prefetch_lines(p));
+    }
+    if (stmts.empty()) return body;
+    stmts.push_back(std::move(body));
+    return Block::make(std::move(stmts));
+  }
+
+  /// One prefetch per cache line of p's region: loops over its outer
+  /// dimensions, and along the innermost one the first element of every
+  /// line's worth of elements. A region that does not start on a line
+  /// boundary leaves its last partial line to the next iteration's region,
+  /// which starts there (a row fetched piece by piece is fetched whole).
+  static Stmt prefetch_lines(const PrefetchPlan& p) {
+    constexpr int64_t kCacheLineBytes = 64;
+    const size_t dims = p.region.size();
+    const std::string base = "prefetch." + p.tensor->name;
+    const int64_t per_line = std::max<int64_t>(1, kCacheLineBytes / p.tensor->dtype.bytes());
+    std::vector<Expr> index;
+    for (size_t d = 0; d + 1 < dims; ++d)
+      index.push_back(p.region[d].min + make_var(base + ".d" + std::to_string(d)));
+    const std::string line = base + ".line";
+    if (dims > 0) index.push_back(p.region[dims - 1].min + make_var(line) * make_index(per_line));
+    Stmt s = Evaluate::make(
+        Call::make(i32(), Intrinsic::Prefetch, {TensorLoad::make(p.tensor, std::move(index))}));
+    if (dims > 0) {
+      const Expr lines = simplify((p.region[dims - 1].extent + make_index(per_line - 1)) /
+                                  make_index(per_line));
+      int64_t n = 0;
+      // A few lines: straight-line prefetches, no loop overhead.
+      const ForKind kind = as_const_int(lines, &n) && n <= 16 ? ForKind::Unrolled : ForKind::Serial;
+      s = For::make(line, make_index(0), lines, kind, s);
+    }
+    for (size_t d = dims > 0 ? dims - 1 : 0; d-- > 0;)
+      s = For::make(base + ".d" + std::to_string(d), make_index(0), p.region[d].extent,
+                    ForKind::Serial, s);
+    return IfThenElse::make(p.condition, s);
   }
 
   /// The reduction init from `depth` inward: the spatial loops only, each
@@ -144,10 +194,13 @@ class LoopNestBuilder {
   std::vector<std::string> outputs_;
   /// (consumer stage, loop) -> the stages computed there, in producer order.
   std::map<std::pair<std::string, std::string>, std::vector<const StageSchedule*>> attached_;
+  bool with_prefetches_ = true;
 };
 
 }  // namespace
 
-Stmt build_loop_nests(const Schedule& sch) { return LoopNestBuilder(sch).build(); }
+Stmt build_loop_nests(const Schedule& sch, bool with_prefetches) {
+  return LoopNestBuilder(sch, with_prefetches).build();
+}
 
 }  // namespace kiln

@@ -15,9 +15,11 @@ namespace kiln {
 /// order, attached stages inside their consumer's loop, inlined stages
 /// substituted, each stage's region from bounds inference, reduction init
 /// before the outermost reduction loop. Split tails are guarded with
-/// `if (likely(...))` at the innermost loop they depend on. Output: For,
-/// Realize (intermediates), TensorStore, TensorLoad.
-Stmt build_loop_nests(const Schedule& sch);
+/// `if (likely(...))` at the innermost loop they depend on. Software
+/// prefetches (Schedule::prefetch) open the body of their loop, one
+/// `prefetch(T[...])` per cache line, when `with_prefetches` (CPU targets).
+/// Output: For, Realize (intermediates), TensorStore, TensorLoad.
+Stmt build_loop_nests(const Schedule& sch, bool with_prefetches = true);
 
 /// Splits loops around likely() guards into a prologue, a steady part where
 /// the guards are proved true and removed, and an epilogue, so the inner

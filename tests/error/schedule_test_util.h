@@ -104,6 +104,8 @@ inline std::string snapshot(const Schedule& sch, bool op_identity = true) {
     }
     for (const auto& [loop, kind] : st.loop_axis_kind) os << "\n  axis " << loop << int(kind);
     for (const auto& [loop, kind] : st.loop_kinds) os << "\n  kind " << loop << int(kind);
+    for (const PrefetchSpec& p : st.prefetches)
+      os << "\n  prefetch " << p.tensor << " " << p.at << " " << p.from << " " << p.offset;
     os << "\n";
   }
   os << sch.trace().to_json(sch.def().name());
