@@ -170,6 +170,12 @@ SearchSpace SearchSpace::generate(const ComputeDef& def, const Target& target, i
     }
     p.role = StageRole::RowWise;
     if (op->is_reduction()) continue;
+    for (const OpRef& in : op->inputs()) {
+      if (in->is_placeholder() && in->shape.size() == op->axis.size() && op->axis.size() >= 2) {
+        p.prefetch_tensor = in->name;
+        break;
+      }
+    }
     // An elementwise output over exactly one tiled reduction that nothing
     // else reads: the reduction can be computed inside the output's tile.
     std::vector<OpRef> reds;
@@ -246,6 +252,8 @@ SearchSpace SearchSpace::generate(const ComputeDef& def, const Target& target, i
         sp.add_knob(k + "rows_per_task", {1, 2, 4, 8, 16, 32});
         // Non-temporal stores for an output the kernel writes once.
         if (is_output(def, name) && p.reduce.empty()) sp.add_knob(k + "stream", {0, 1});
+        // The next row fetched while this one is computed.
+        if (!p.prefetch_tensor.empty()) sp.add_knob(k + "prefetch", {0, 1});
         break;
       case StageRole::Producer: {
         std::vector<int64_t> place;

@@ -74,6 +74,10 @@ struct StagePlan {
   /// B), which the "pack" knob copies into a contiguous panel per k chunk
   /// (cache_read computed at the chunk loop); "" when there is none.
   std::string pack_tensor;
+  /// RowWise output: an input of the same rank it reads directly (the
+  /// row-wise ops' X), which the "prefetch" knob fetches a row ahead, a
+  /// vector piece at a time (Schedule::prefetch); "" when there is none.
+  std::string prefetch_tensor;
 };
 
 /// Values of StagePlan placement knobs ("<stage>.place").

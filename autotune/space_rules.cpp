@@ -245,6 +245,11 @@ std::string SearchSpace::apply_row_wise(Schedule& s, const StagePlan& p, const K
   if (!ui.empty()) s.unroll(ui);
   if (knob_index_.count(k + "stream") && value(v, k + "stream") == 1) s.store_nontemporal(p.stage);
   if (!vi.empty()) s.vectorize(vi);
+  // At the loop over vector pieces of a row, the same piece of the next row.
+  if (knob_index_.count(k + "prefetch") && value(v, k + "prefetch") == 1 && !vi.empty() &&
+      !attach.empty()) {
+    s.prefetch(p.prefetch_tensor, uo.empty() ? vo : uo, attach, 1);
+  }
   return attach;
 }
 

@@ -25,10 +25,13 @@ class LayernormOp : public Op {
   // the row loop), so the variance pass and the output pass read the row
   // from L1/L2; both reductions are vectorized through rfactor. The
   // variance is computed from X - mean (two passes, not E[x^2] - mean^2),
-  // which stays exact for constant rows.
+  // which stays exact for constant rows. A large X is prefetched a row
+  // ahead during the output pass, which reads the row from L1 and would
+  // leave the memory idle otherwise.
   Schedule default_schedule(const ComputeDef& def, const Target& target) const override {
     Schedule s(def);
     const std::string row = schedule_rows(s, "Y", target, 2);
+    if (s.stage("Y").has_leaf("Y.j.o")) prefetch_next_row(s, "X", "Y.j.o", row, target);
     vectorize_row_reduction(s, "row_mean", target);
     vectorize_row_reduction(s, "row_var", target);
     // Y reads row_mean and row_var; row_var reads row_mean too, so it is

@@ -61,6 +61,25 @@ bool stream_large_output(Schedule& s, const std::string& name, const Target& tar
   return false;
 }
 
+bool prefetch_next_row(Schedule& s, const std::string& tensor, const std::string& at,
+                       const std::string& row, const Target& target) {
+  if (target.kind != Target::Kind::LLVM) return false;
+  const ComputeDef& def = s.def();
+  for (const Tensor& t : def.inputs()) {
+    if (t.name() != tensor) continue;
+    int64_t bytes = t.dtype().bytes();
+    for (const Expr& e : t.shape()) {
+      const int64_t extent = constant_extent(e);
+      if (extent < 0) return false;  // symbolic: unknown until the call
+      bytes *= extent;
+    }
+    if (bytes < kPrefetchInputBytes || !s.stage_of_loop(at).has_leaf(at)) return false;
+    s.prefetch(tensor, at, row, 1);
+    return true;
+  }
+  return false;
+}
+
 std::string vectorize_row_reduction(Schedule& s, const std::string& name, const Target& target) {
   const StageSchedule& st = s.stage(name);
   internal_assert(st.op->shape.size() == 1 && st.op->reduce_axis.size() == 1)

@@ -17,10 +17,12 @@ class RmsnormOp : public Op {
             {"eps", "1e-6", {"1e-5", "1e-6", "1e-12"}, "added to the mean square"}}) {}
 
   // One vectorized reduction per row (through rfactor), computed right
-  // before the row of Y so the output pass reads the row from L1/L2.
+  // before the row of Y so the output pass reads the row from L1/L2; a
+  // large X is prefetched a row ahead during that pass.
   Schedule default_schedule(const ComputeDef& def, const Target& target) const override {
     Schedule s(def);
     const std::string row = schedule_rows(s, "Y", target, 2);
+    if (s.stage("Y").has_leaf("Y.j.o")) prefetch_next_row(s, "X", "Y.j.o", row, target);
     vectorize_row_reduction(s, "row_ms", target);
     s.compute_at("row_ms", row);
     return s;

@@ -24,7 +24,9 @@ class SoftmaxOp : public Op {
   // 16 KiB, and its exponentials another 16 KiB. The exponentials are
   // stored (E) so each is computed once; the two row reductions are
   // vectorized through rfactor (partial results per lane, combined at the
-  // end of the row). Rows run in parallel.
+  // end of the row). Rows run in parallel. A large X is prefetched a row
+  // ahead while the exponentials are computed (their pass reads the row
+  // from L1, leaving the memory idle otherwise).
   Schedule default_schedule(const ComputeDef& def, const Target& target) const override {
     Schedule s(def);
     const std::string row = schedule_rows(s, "Y", target, 2);
@@ -37,7 +39,10 @@ class SoftmaxOp : public Op {
     s.compute_at("row_max", "E.i");
     const int64_t N = constant_extent(def.outputs()[0].shape()[1]);
     const int64_t lanes = target.natural_vector_lanes_f32();
-    if (N < 0 || N >= lanes) s.vectorize(s.split("E.j", lanes).second);
+    if (N < 0 || N >= lanes) {
+      s.vectorize(s.split("E.j", lanes).second);
+      prefetch_next_row(s, "X", "E.j.o", row, target);
+    }
     return s;
   }
 

@@ -41,16 +41,17 @@ int sample_and_lower(const SearchSpace& space, int count, uint64_t seed) {
   return refused;
 }
 
-/// Compiles `count` sampled candidates and checks each against the
-/// reference interpreter.
+/// Compiles `count` sampled candidates (with `forced` knobs set as given)
+/// and checks each against the reference interpreter.
 void sample_and_check(const SearchSpace& space, const std::vector<Buffer>& inputs, int count,
-                      uint64_t seed) {
+                      uint64_t seed, const KnobValues& forced = {}) {
   const ComputeDef& def = space.def();
   const std::vector<Buffer> expected = interpret(def, inputs);
   std::mt19937_64 rng(seed);
   int checked = 0;
   for (int n = 0; n < count * 3 && checked < count; ++n) {
     KnobValues v = space.sample(rng);
+    for (const auto& [knob, value] : forced) v[knob] = value;
     Schedule s(def);
     try {
       s = space.build(v);
@@ -181,6 +182,31 @@ TEST(TuneSpace, SampledSchedulesComputeTheRightAnswerAtAwkwardSizes) {
     SearchSpace space = SearchSpace::generate(def, Target::host(), 2);
     sample_and_check(space, random_buffers(def), 6, 13);
   }
+}
+
+TEST(TuneSpace, RowWisePrefetchComputesTheRightAnswer) {
+  // layernorm's output reads X directly: a knob fetches its next row.
+  const ComputeDef def = find_op("layernorm").define({{"M", 7}, {"N", 101}});
+  SearchSpace space = SearchSpace::generate(def, Target::host(), 2);
+  bool has_knob = false;
+  for (const Knob& k : space.knobs()) has_knob = has_knob || k.name == "Y.prefetch";
+  ASSERT_TRUE(has_knob);
+  sample_and_check(space, random_buffers(def), 6, 17, {{"Y.prefetch", 1}});
+  // Vectorized rows carry the prefetch in their trace.
+  std::mt19937_64 rng(3);
+  int built = 0;
+  for (int n = 0; n < 20 && built < 3; ++n) {
+    KnobValues v = space.sample(rng);
+    v["Y.prefetch"] = 1;
+    v["Y.vec"] = 16;
+    try {
+      const std::string trace = space.build(v).trace().to_json("layernorm");
+      EXPECT_NE(trace.find("\"prefetch\""), std::string::npos) << SearchSpace::describe(v);
+      ++built;
+    } catch (const ScheduleError&) {
+    }
+  }
+  EXPECT_EQ(built, 3);
 }
 
 TEST(TuneSpace, PackedOperandInEveryLoopOrderComputesTheRightAnswer) {
