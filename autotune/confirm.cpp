@@ -58,13 +58,15 @@ int confirm_front_runners(TrialLoop& loop, TuningDatabase& db, const std::string
   }
   // A leader by one run is measured again too: each one is either confirmed
   // (measured repeatedly, still fastest) or drops behind a confirmed one.
+  // Out of time, the best stays the fastest confirmed schedule
+  // (TuningDatabase::best chooses among those).
   std::set<std::string> confirmed(traces.begin(), traces.end());
   for (int challenger = 0; challenger < options.challengers && !loop.past_time_budget();
        ++challenger) {
-    const std::optional<TuningRecord> leader = db.best(key);
-    if (!leader || confirmed.count(leader->trace_json)) break;
-    confirmed.insert(leader->trace_json);
-    for (int round = 0; round < options.rounds; ++round) measure_again(leader->trace_json);
+    const std::vector<std::string> leader = front_runner_traces(db.records(key), "", 1);
+    if (leader.empty() || confirmed.count(leader[0])) break;
+    confirmed.insert(leader[0]);
+    for (int round = 0; round < options.rounds; ++round) measure_again(leader[0]);
   }
   if (const std::optional<TuningRecord> best = db.best(key)) {
     result.best_median_ms = best->median_ms;
@@ -79,7 +81,8 @@ int confirm_front_runners(TrialLoop& loop, TuningDatabase& db, const std::string
 double confirm_reserve_s(double time_budget_s, double seconds_per_trial,
                          const ConfirmOptions& options) {
   if (time_budget_s <= 0) return 0;
-  const double needed = seconds_per_trial * (options.front_runners + 1) * options.rounds;
+  // The front-runners, the default and two challengers (the usual number).
+  const double needed = seconds_per_trial * (options.front_runners + 3) * options.rounds;
   return std::min(needed, time_budget_s / 4);
 }
 

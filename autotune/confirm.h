@@ -53,8 +53,9 @@ int confirm_front_runners(TrialLoop& loop, TuningDatabase& db, const std::string
                           const ConfirmOptions& options = {});
 
 /// Seconds to keep for confirm_front_runners out of a time budget, given
-/// the mean seconds per trial so far: its measurements at that pace, at
-/// most a quarter of the budget.
+/// the mean seconds per trial so far: the front-runners', the default's and
+/// two challengers' measurements at that pace, at most a quarter of the
+/// budget.
 double confirm_reserve_s(double time_budget_s, double seconds_per_trial,
                          const ConfirmOptions& options = {});
 

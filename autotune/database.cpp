@@ -198,12 +198,18 @@ namespace {
 // one whose measurements average fastest. A trace measured several times
 // (the tuner re-measures its front-runners at the end of a search) is
 // judged by all its measurements, so one lucky run cannot keep it ahead of
-// a schedule that is faster every time. Ties go to the trace measured
-// first: the answer does not change when an equal measurement arrives.
-// `key` is the SQL expression of the workload key.
+// a schedule that is faster every time. Once some trace has been measured
+// kConfirmedRuns times, only traces measured that often compete: a
+// schedule measured once, however fast that once, has not been confirmed
+// (its one run is as lucky as the confirmed ones' first runs were). Ties go
+// to the trace measured first: the answer does not change when an equal
+// measurement arrives. `key` is the SQL expression of the workload key.
 std::string best_trace_sql(const std::string& key) {
-  return "SELECT b.trace_json FROM records b WHERE b.workload_key = " + key +
-         " AND b.status = 'ok' GROUP BY b.trace_json ORDER BY avg(b.median_ms), min(b.id) LIMIT 1";
+  const std::string ok = " WHERE workload_key = " + key + " AND status = 'ok'";
+  return "SELECT trace_json FROM records" + ok +
+         " GROUP BY trace_json HAVING count(*) >= (SELECT min(" + std::to_string(kConfirmedRuns) +
+         ", max(n)) FROM (SELECT count(*) AS n FROM records" + ok +
+         " GROUP BY trace_json)) ORDER BY avg(median_ms), min(id) LIMIT 1";
 }
 
 }  // namespace

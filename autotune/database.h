@@ -60,6 +60,11 @@ struct TuningRecord {
   std::string kiln_version;       ///< set by add_record when empty
 };
 
+/// Measurements that make a schedule confirmed: its search run and the two
+/// the tuner takes again at the end (autotune/confirm.h). Once a workload
+/// has a confirmed schedule, TuningDatabase::best chooses among those.
+constexpr int kConfirmedRuns = 3;
+
 /// A workload and its best record (see TuningDatabase::best).
 struct WorkloadSummary {
   WorkloadKey workload;
@@ -105,7 +110,8 @@ class TuningDatabase {
   int64_t add_record(const TuningRecord& r);
   /// Every record of a workload, oldest first.
   std::vector<TuningRecord> records(const std::string& workload_key) const;
-  /// The best schedule of a workload: among its traces with ok records,
+  /// The best schedule of a workload: among its traces with ok records
+  /// (only those measured kConfirmedRuns times, once some trace has been),
   /// the one whose measurements average fastest (ties: the one measured
   /// first). Returns that trace's first ok record with median_ms (and
   /// gflops) set to the mean over all its ok records.

@@ -389,6 +389,31 @@ TEST(DbDatabase, BestIsTheScheduleFastestOnAverage) {
   EXPECT_DOUBLE_EQ(db.best("k")->median_ms, 1.25);
 }
 
+// Once a schedule has been measured three times (confirmed), a schedule
+// measured fewer times no longer competes, however fast its runs.
+TEST(DbDatabase, BestIsAConfirmedScheduleOnceThereIsOne) {
+  TempDir dir;
+  TuningDatabase db = TuningDatabase::open(dir.file("t.db"));
+  db.add_workload(workload("k"));
+  TuningRecord a = record("k", 1.5), b = record("k", 1.0);
+  b.trace_json = "{\"b\":1}";
+  const int64_t a_first = db.add_record(a);
+  const int64_t b_first = db.add_record(b);
+  EXPECT_EQ(db.best("k")->id, b_first);  // one run each: the faster
+  db.add_record(a);                      // two runs of A, one of B: A competes alone
+  EXPECT_EQ(db.best("k")->id, a_first);
+  db.add_record(b);                      // two each: the faster on average
+  EXPECT_EQ(db.best("k")->id, b_first);
+  db.add_record(a);                      // A confirmed (3 runs), B not
+  EXPECT_EQ(db.best("k")->id, a_first);
+  EXPECT_DOUBLE_EQ(db.best("k")->median_ms, 1.5);
+  // Pruning keeps the confirmed best's runs and what else is recent.
+  EXPECT_EQ(db.prune(false, std::time(nullptr) + 10), 2);  // B's two records
+  EXPECT_EQ(db.best("k")->id, a_first);
+  // Listing reports the same best.
+  EXPECT_EQ(db.list().at(0).best->id, a_first);
+}
+
 TEST(DbDatabase, DefaultPath) {
   TempDir dir;
   EXPECT_EQ(default_database_path("/x/flag.db"), "/x/flag.db");

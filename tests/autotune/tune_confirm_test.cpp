@@ -36,7 +36,7 @@ TEST(TuneConfirm, FrontRunnersByTheirMeanThenTheDefault) {
 
 TEST(TuneConfirm, ReserveFitsTheRunsAndAtMostAQuarterOfTheBudget) {
   EXPECT_EQ(confirm_reserve_s(0, 0.5), 0);               // no time budget
-  EXPECT_DOUBLE_EQ(confirm_reserve_s(120, 0.5), 4.0);    // (3 + 1) x 2 runs of 0.5 s
+  EXPECT_DOUBLE_EQ(confirm_reserve_s(120, 0.5), 6.0);    // (3 + 1 + 2) x 2 runs of 0.5 s
   EXPECT_DOUBLE_EQ(confirm_reserve_s(10, 2.0), 2.5);     // capped at a quarter
 }
 
@@ -112,6 +112,10 @@ TEST(TuneConfirm, ChallengersAreBounded) {
   EXPECT_EQ(f.confirm(o), 4 * 2 + 3 * 2);
   EXPECT_EQ(f.measured["t5"], 2);  // t3, t4, t5 were the challengers
   EXPECT_EQ(f.measured["t6"], 0);
+  // t6 leads on its one run (1.06), but the best is a confirmed schedule:
+  // t0, mean (1 + 2 + 2) / 3.
+  EXPECT_EQ(f.result.best_trace_json, "t0");
+  EXPECT_NEAR(f.result.best_median_ms, 5.0 / 3, 1e-12);
 }
 
 }  // namespace
