@@ -72,6 +72,17 @@ std::string pack_candidate(const OperationNode& op, size_t row) {
   return found;
 }
 
+/// An input of op's rank (at least 2) that op reads directly: the tensor a
+/// row-wise stage can prefetch a row ahead; "" when there is none.
+std::string prefetch_candidate(const OperationNode& op) {
+  for (const OpRef& in : op.inputs()) {
+    if (in->is_placeholder() && in->shape.size() == op.axis.size() && op.axis.size() >= 2) {
+      return in->name;
+    }
+  }
+  return "";
+}
+
 bool is_output(const ComputeDef& def, const std::string& name) {
   for (const Tensor& t : def.outputs()) {
     if (t.name() == name) return true;
@@ -170,12 +181,7 @@ SearchSpace SearchSpace::generate(const ComputeDef& def, const Target& target, i
     }
     p.role = StageRole::RowWise;
     if (op->is_reduction()) continue;
-    for (const OpRef& in : op->inputs()) {
-      if (in->is_placeholder() && in->shape.size() == op->axis.size() && op->axis.size() >= 2) {
-        p.prefetch_tensor = in->name;
-        break;
-      }
-    }
+    p.prefetch_tensor = prefetch_candidate(*op);
     // An elementwise output over exactly one tiled reduction that nothing
     // else reads: the reduction can be computed inside the output's tile.
     std::vector<OpRef> reds;
@@ -211,6 +217,7 @@ SearchSpace SearchSpace::generate(const ComputeDef& def, const Target& target, i
     if (outs.size() == 1 && plans[*outs.begin()].role == StageRole::RowWise &&
         plans[*outs.begin()].spatial.size() >= 2) {
       p.attach_output = *outs.begin();
+      if (!p.is_reduction) p.prefetch_tensor = prefetch_candidate(*op);
     }
   }
 
@@ -262,6 +269,8 @@ SearchSpace SearchSpace::generate(const ComputeDef& def, const Target& target, i
         place.push_back(kPlaceRoot);
         sp.add_knob(k + "place", place);
         sp.add_knob(k + "vec", {lanes, 1});
+        // Computed at the output's row: the next row fetched meanwhile.
+        if (!p.prefetch_tensor.empty()) sp.add_knob(k + "prefetch", {0, 1});
         // A row reduction vectorizes through rfactor: partial results per
         // lane over chunks of the row, then one short reduction.
         if (p.is_reduction && p.reduce.size() == 1 &&

@@ -74,9 +74,10 @@ struct StagePlan {
   /// B), which the "pack" knob copies into a contiguous panel per k chunk
   /// (cache_read computed at the chunk loop); "" when there is none.
   std::string pack_tensor;
-  /// RowWise output: an input of the same rank it reads directly (the
-  /// row-wise ops' X), which the "prefetch" knob fetches a row ahead, a
-  /// vector piece at a time (Schedule::prefetch); "" when there is none.
+  /// RowWise output, or elementwise Producer computed at an output's row:
+  /// an input of the same rank it reads directly (layernorm's X read by Y,
+  /// softmax's X read by E), which the "prefetch" knob fetches a row ahead,
+  /// a vector piece at a time (Schedule::prefetch); "" when there is none.
   std::string prefetch_tensor;
 };
 

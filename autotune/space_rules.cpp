@@ -311,7 +311,14 @@ void SearchSpace::apply_producer(Schedule& s, const StagePlan& p, const KnobValu
   if (p.is_reduction || vec <= 1 || (N > 0 && N < vec)) return;
   const std::vector<std::string>& leaves = s.stage(p.stage).leaf_loops;
   if (leaves.back() != spatial[n - 1]) return;  // fused into the parallel loop
-  s.vectorize(s.split(spatial[n - 1], vec).second);
+  const auto [pieces, lanes] = s.split(spatial[n - 1], vec);
+  s.vectorize(lanes);
+  // At the loop over vector pieces, the same piece of the output's next row.
+  const std::string& row = s.stage(p.stage).attach_loop;
+  if (place == kPlaceAt && !row.empty() && knob_index_.count(k + "prefetch") &&
+      value(v, k + "prefetch") == 1) {
+    s.prefetch(p.prefetch_tensor, pieces, row, 1);
+  }
 }
 
 void SearchSpace::apply_rfactor(Schedule& s, const StagePlan& p, const std::string& k_loop,

@@ -207,6 +207,26 @@ TEST(TuneSpace, RowWisePrefetchComputesTheRightAnswer) {
     }
   }
   EXPECT_EQ(built, 3);
+
+  // softmax's exponentials (E, computed at the output's row) read X.
+  const ComputeDef sm = find_op("softmax").define({{"M", 5}, {"N", 37}});
+  SearchSpace sm_space = SearchSpace::generate(sm, Target::host(), 2);
+  has_knob = false;
+  for (const Knob& k : sm_space.knobs()) has_knob = has_knob || k.name == "E.prefetch";
+  ASSERT_TRUE(has_knob);
+  const KnobValues forced = {{"E.prefetch", 1}, {"E.place", kPlaceAt}, {"E.vec", 16}};
+  sample_and_check(sm_space, random_buffers(sm), 6, 19, forced);
+  int with_prefetch = 0;
+  for (int n = 0; n < 20; ++n) {
+    KnobValues v = sm_space.sample(rng);
+    for (const auto& [knob, value] : forced) v[knob] = value;
+    try {
+      const std::string trace = sm_space.build(v).trace().to_json("softmax");
+      with_prefetch += trace.find("\"prefetch\"") != std::string::npos;
+    } catch (const ScheduleError&) {
+    }
+  }
+  EXPECT_GT(with_prefetch, 0);
 }
 
 TEST(TuneSpace, PackedOperandInEveryLoopOrderComputesTheRightAnswer) {
