@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "autotune/confirm.h"
 #include "autotune/cost_model.h"
 #include "autotune/gpu_search.h"
 #include "autotune/trial_loop.h"
@@ -183,8 +184,10 @@ TuneResult tune_gpu(const Op& op, const OpSizes& sizes_in, const OpOptions& opti
   if (!reference.empty()) measure.expected = &reference;
 
   // The op's default GPU schedule: the figure to beat and a safe best.
+  std::string default_json;
   {
     const Schedule ds = op.default_gpu_schedule(def, result.target);
+    default_json = default_record_json(ds, op.name());
     MeasureResult m;
     double compile_ms = 0;
     try {
@@ -195,13 +198,14 @@ TuneResult tune_gpu(const Op& op, const OpSizes& sizes_in, const OpOptions& opti
     } catch (const std::exception& e) {
       m = compile_error(e.what());
     }
-    loop.record_default(default_record_json(ds, op.name()), m, compile_ms);
+    loop.record_default(default_json, m, compile_ms);
   }
   // 10 s for the context, the copies and the check.
   measure.timeout_s = loop.candidate_timeout_s(measure.timeout_s, 10.0);
   loop.start_from_stored_best();
 
   std::vector<KnobValues> first = {space.default_values()};
+  const auto search_start = std::chrono::steady_clock::now();
   while (!loop.stopped()) {
     const bool ranked = model.trained();
     const std::vector<GpuCandidate> batch = search.next_batch(model, first, &result.trials_rejected);
@@ -227,7 +231,21 @@ TuneResult tune_gpu(const Op& op, const OpSizes& sizes_in, const OpOptions& opti
       loop.record_candidate(search, model, batch[i], m, compiled[i].nvrtc_ms, ranked);
     }
     model.train();
+    loop.set_reserve_s(confirm_reserve_s(
+        t.time_budget_s, seconds_since(search_start) / std::max(1, result.trials_measured)));
   }
+  // The front-runners and the default, measured again in turns (as tune()).
+  auto measure_trace = [&](const std::string& trace_json, double* compile_ms) {
+    try {
+      auto kernel =
+          CudaKernel::compile(Schedule::replay(def, Trace::from_json(trace_json)), result.target);
+      *compile_ms = kernel->nvrtc_ms();
+      return measure_fn(*kernel, measure);
+    } catch (const std::exception& e) {
+      return compile_error(e.what());
+    }
+  };
+  result.trials_confirmed = confirm_front_runners(loop, db, default_json, measure_trace, result);
   loop.finish();
   return result;
 }
