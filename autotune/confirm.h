@@ -41,10 +41,10 @@ std::vector<std::string> front_runner_traces(const std::vector<TuningRecord>& re
                                              const std::string& default_json, int front_runners);
 
 /// Measures the front-runners and the default `rounds` times each, in
-/// turns, storing every measurement through `loop`; then, while the
-/// database's best is a trace not yet measured again (and the time budget,
-/// reserve included, is not spent), measures that one `rounds` more times
-/// (at most `challengers` of them); then sets the result's
+/// turns, storing every measurement through `loop`; then, while the trace
+/// with the lowest mean over all its runs is one not yet measured again
+/// (and the time budget, reserve included, is not spent), measures that one
+/// `rounds` more times (at most `challengers` of them); then sets the result's
 /// best (the database's best: fastest on average) and default figures (the
 /// mean of the default's runs) and adds the best to the curve. Returns the
 /// number of measurements added.

@@ -314,7 +314,7 @@ void SearchSpace::apply_producer(Schedule& s, const StagePlan& p, const KnobValu
   const auto [pieces, lanes] = s.split(spatial[n - 1], vec);
   s.vectorize(lanes);
   // At the loop over vector pieces, the same piece of the output's next row.
-  const std::string& row = s.stage(p.stage).attach_loop;
+  const std::string row = s.stage(p.stage).attach_loop;
   if (place == kPlaceAt && !row.empty() && knob_index_.count(k + "prefetch") &&
       value(v, k + "prefetch") == 1) {
     s.prefetch(p.prefetch_tensor, pieces, row, 1);
