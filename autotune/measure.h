@@ -22,6 +22,8 @@
 
 namespace kiln {
 
+struct MeasureArgs;
+
 struct MeasureOptions {
   /// Kill the worker after this long (its whole run: inputs, check, timing).
   double timeout_s = 20;
@@ -38,6 +40,12 @@ struct MeasureOptions {
   /// Test hook: "crash" makes the worker die of SIGSEGV, "hang" makes it
   /// sleep forever, before it runs the kernel.
   std::string fault;
+  /// The inputs and (garbage-filled) outputs, made once by the tuning
+  /// process with make_measure_args: each forked worker inherits them
+  /// copy-on-write instead of generating them again (64 MiB of random
+  /// floats per candidate for a 4096 x 4096 softmax). Null: the worker
+  /// makes its own.
+  const MeasureArgs* prepared = nullptr;
 };
 
 struct MeasureResult {

@@ -152,6 +152,11 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   // once against the interpreter) the reference outputs every candidate
   // is compared with.
   MeasureOptions measure = t.measure;
+  // Every worker inherits these instead of making its own. Never run in
+  // this process, so each worker finds the outputs still garbage-filled
+  // and a candidate that skips an element fails its check.
+  const MeasureArgs prepared = make_measure_args(def, sizes);
+  measure.prepared = &prepared;
   std::vector<Buffer> reference;
   const Schedule ds = op.default_schedule(def, result.target);
   const std::string default_json = default_record_json(ds, op.name());

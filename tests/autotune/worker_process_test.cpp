@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "kiln.h"
+#include "ops/op.h"
+
 namespace kiln {
 namespace {
 
@@ -81,6 +84,50 @@ TEST(WorkerProcess, NoWorkerTakesTheCallersStatus) {
   EXPECT_EQ(measure_result(end, w, "error").status, "error");
   EXPECT_EQ(measure_result(end, w, "crash").status, "crash");
   EXPECT_EQ(measure_result(end, w, "crash").error, "cannot fork a worker: out of memory");
+}
+
+/// A kernel that writes only the first element of its last argument.
+class WritesOneElement : public CompiledKernel {
+ public:
+  explicit WritesOneElement(std::shared_ptr<const CompiledKernel> real) : real_(std::move(real)) {}
+  void run(const std::vector<Buffer>& args) const override {
+    args.back().data_as<float>()[0] = 1.0f;
+  }
+  const LoweredFunc& func() const override { return real_->func(); }
+  double compile_ms() const override { return 0; }
+
+ private:
+  std::shared_ptr<const CompiledKernel> real_;
+};
+
+// Inputs and outputs made once by the tuning process: workers inherit them,
+// and each one still finds the outputs garbage-filled, so a kernel that
+// skips elements fails its check every time, not only the first.
+TEST(WorkerProcess, PreparedArgumentsStayGarbageForEveryWorker) {
+  const Op& op = find_op("softmax");
+  const OpSizes sizes = {{"M", 7}, {"N", 37}};
+  const ComputeDef def = op.define(sizes);
+  const auto kernel = compile_jit(lower(op.default_schedule(def, Target::host())));
+  const MeasureArgs prepared = make_measure_args(def, sizes);
+  const std::vector<float> garbage(prepared.outputs[0].data_as<float>(),
+                                   prepared.outputs[0].data_as<float>() + 7 * 37);
+  // The reference: the same kernel on inputs made the same way.
+  const MeasureArgs fresh = make_measure_args(def, sizes);
+  kernel->run(fresh.args);
+  MeasureOptions o;
+  o.prepared = &prepared;
+  o.expected = &fresh.outputs;
+  o.repeat = 3;
+  const MeasureResult good = measure_in_worker(*kernel, op, def, sizes, o);
+  EXPECT_EQ(good.status, "ok") << good.error;
+  EXPECT_LT(good.max_rel_err, 1e-6);
+  const WritesOneElement lazy(kernel);
+  for (int twice = 0; twice < 2; ++twice) {
+    const MeasureResult bad = measure_in_worker(lazy, op, def, sizes, o);
+    EXPECT_EQ(bad.status, "invalid") << bad.error;
+  }
+  // The workers wrote their own copies; this process's stay as made.
+  EXPECT_TRUE(std::equal(garbage.begin(), garbage.end(), prepared.outputs[0].data_as<float>()));
 }
 
 }  // namespace
