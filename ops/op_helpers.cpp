@@ -43,41 +43,40 @@ std::string schedule_rows(Schedule& s, const std::string& name, const Target& ta
   return row;
 }
 
-bool stream_large_output(Schedule& s, const std::string& name, const Target& target) {
-  if (target.kind != Target::Kind::LLVM) return false;
-  const ComputeDef& def = s.def();
-  for (const Tensor& t : def.outputs()) {
+namespace {
+
+/// The bytes of the tensor named `name` among `tensors`, or -1 when it is
+/// absent or has a symbolic size (unknown until the call).
+int64_t constant_bytes(const std::vector<Tensor>& tensors, const std::string& name) {
+  for (const Tensor& t : tensors) {
     if (t.name() != name) continue;
     int64_t bytes = t.dtype().bytes();
     for (const Expr& e : t.shape()) {
       const int64_t extent = constant_extent(e);
-      if (extent < 0) return false;  // symbolic: unknown until the call
+      if (extent < 0) return -1;
       bytes *= extent;
     }
-    if (bytes < kStreamingOutputBytes) return false;
-    s.store_nontemporal(name);
-    return true;
+    return bytes;
   }
-  return false;
+  return -1;
+}
+
+}  // namespace
+
+bool stream_large_output(Schedule& s, const std::string& name, const Target& target) {
+  if (target.kind != Target::Kind::LLVM) return false;
+  if (constant_bytes(s.def().outputs(), name) < kStreamingOutputBytes) return false;
+  s.store_nontemporal(name);
+  return true;
 }
 
 bool prefetch_next_row(Schedule& s, const std::string& tensor, const std::string& at,
                        const std::string& row, const Target& target) {
   if (target.kind != Target::Kind::LLVM) return false;
-  const ComputeDef& def = s.def();
-  for (const Tensor& t : def.inputs()) {
-    if (t.name() != tensor) continue;
-    int64_t bytes = t.dtype().bytes();
-    for (const Expr& e : t.shape()) {
-      const int64_t extent = constant_extent(e);
-      if (extent < 0) return false;  // symbolic: unknown until the call
-      bytes *= extent;
-    }
-    if (bytes < kPrefetchInputBytes || !s.stage_of_loop(at).has_leaf(at)) return false;
-    s.prefetch(tensor, at, row, 1);
-    return true;
-  }
-  return false;
+  if (constant_bytes(s.def().inputs(), tensor) < kPrefetchInputBytes) return false;
+  if (!s.stage_of_loop(at).has_leaf(at)) return false;
+  s.prefetch(tensor, at, row, 1);
+  return true;
 }
 
 std::string vectorize_row_reduction(Schedule& s, const std::string& name, const Target& target) {
