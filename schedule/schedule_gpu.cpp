@@ -82,10 +82,9 @@ void Schedule::bind(const std::string& loop, const std::string& thread) {
              {loop_listing(st, loop)});
     }
   }
-  StageSchedule next = st;
-  next.loop_kinds[loop] = kind;
-  check_prefetches(step, stages_, next);
-  st = std::move(next);
+  auto change = [&](StageSchedule& x) { x.loop_kinds[loop] = kind; };
+  check_prefetches(step, stages_, st.name, change);
+  change(st);
   trace_.steps.push_back(step);
 }
 

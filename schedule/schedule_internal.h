@@ -4,6 +4,7 @@
 /// The require_* functions either return what was asked for or refuse the
 /// step with a ScheduleError that says what exists instead.
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -79,10 +80,11 @@ std::string prefetch_problem(const std::vector<StageSchedule>& stages, const Sta
 /// Refuses `step` when it would leave a prefetch invalid (next: every
 /// stage as the step is about to commit them).
 void check_prefetches(const TraceStep& step, const std::vector<StageSchedule>& next);
-/// check_prefetches of `stages` with the stage named changed.name replaced
-/// by `changed`; nothing to copy when no stage prefetches.
+/// check_prefetches of `stages` with `change` applied to the stage named
+/// `stage`; copies nothing when no stage prefetches.
 void check_prefetches(const TraceStep& step, const std::vector<StageSchedule>& stages,
-                      const StageSchedule& changed);
+                      const std::string& stage,
+                      const std::function<void(StageSchedule&)>& change);
 
 }  // namespace schedule_detail
 }  // namespace kiln

@@ -234,10 +234,9 @@ void Schedule::reorder(const std::vector<std::string>& loops) {
              {loop_listing(st, loops[i])});
     }
   }
-  StageSchedule next = st;
-  reorder_leaves(next, loops);
-  check_prefetches(step, stages_, next);
-  st = std::move(next);
+  auto change = [&](StageSchedule& x) { reorder_leaves(x, loops); };
+  check_prefetches(step, stages_, st.name, change);
+  change(st);
   trace_.steps.push_back(step);
 }
 
@@ -274,10 +273,9 @@ void Schedule::vectorize(const std::string& loop) {
                      kMaxVectorLanes, " and vectorize the inner loop"),
            {loop_listing(st, loop)});
   }
-  StageSchedule next = st;
-  next.loop_kinds[loop] = ForKind::Vectorized;
-  check_prefetches(step, stages_, next);
-  st = std::move(next);
+  auto change = [&](StageSchedule& x) { x.loop_kinds[loop] = ForKind::Vectorized; };
+  check_prefetches(step, stages_, st.name, change);
+  change(st);
   trace_.steps.push_back(step);
 }
 

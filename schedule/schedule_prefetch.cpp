@@ -60,13 +60,14 @@ std::string prefetch_problem(const std::vector<StageSchedule>& stages, const Sta
 }
 
 void check_prefetches(const TraceStep& step, const std::vector<StageSchedule>& stages,
-                      const StageSchedule& changed) {
+                      const std::string& stage,
+                      const std::function<void(StageSchedule&)>& change) {
   bool any = false;
   for (const StageSchedule& st : stages) any = any || !st.prefetches.empty();
-  if (!any) return;
+  if (!any) return;  // the usual case: nothing to copy
   std::vector<StageSchedule> next = stages;
   for (StageSchedule& st : next) {
-    if (st.name == changed.name) st = changed;
+    if (st.name == stage) change(st);
   }
   check_prefetches(step, next);
 }
