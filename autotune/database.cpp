@@ -212,18 +212,17 @@ std::string best_trace_sql(const std::string& key) {
          " GROUP BY trace_json)) ORDER BY avg(median_ms), min(id) LIMIT 1";
 }
 
-}  // namespace
+// The first ok record of the trace that the SQL expression `trace` names
+// (for workload ?1), followed by the mean median over all its ok records.
+std::string mean_record_sql(const std::string& trace) {
+  return std::string("SELECT ") + db_rows::kRecordColumns +
+         ", (SELECT avg(a.median_ms) FROM records a WHERE a.workload_key = ?1 AND a.status = 'ok' "
+         "AND a.trace_json = records.trace_json) FROM records WHERE workload_key = ?1 AND "
+         "status = 'ok' AND trace_json = (" + trace + ") ORDER BY id LIMIT 1";
+}
 
-std::optional<TuningRecord> TuningDatabase::best(const std::string& workload_key) const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  // The best trace's first ok record, carrying the mean over all of them.
-  const std::string sql =
-      std::string("SELECT ") + db_rows::kRecordColumns +
-      ", (SELECT avg(a.median_ms) FROM records a WHERE a.workload_key = ?1 AND a.status = 'ok' "
-      "AND a.trace_json = records.trace_json) FROM records WHERE workload_key = ?1 AND "
-      "status = 'ok' AND trace_json = (" + best_trace_sql("?1") + ") ORDER BY id LIMIT 1";
-  sqlite::Statement st(impl_->db, impl_->path, sql.c_str());
-  st.bind_text(1, workload_key);
+/// The row of mean_record_sql as a record carrying the mean.
+std::optional<TuningRecord> mean_record(sqlite::Statement& st) {
   if (!st.step()) return std::nullopt;
   TuningRecord r = db_rows::record_from_row(st);
   const double mean_ms = st.real(10);
@@ -232,6 +231,26 @@ std::optional<TuningRecord> TuningDatabase::best(const std::string& workload_key
     r.median_ms = mean_ms;
   }
   return r;
+}
+
+}  // namespace
+
+std::optional<TuningRecord> TuningDatabase::best(const std::string& workload_key) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::string sql = mean_record_sql(best_trace_sql("?1"));
+  sqlite::Statement st(impl_->db, impl_->path, sql.c_str());
+  st.bind_text(1, workload_key);
+  return mean_record(st);
+}
+
+std::optional<TuningRecord> TuningDatabase::mean_of(const std::string& workload_key,
+                                                    const std::string& trace_json) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::string sql = mean_record_sql("?2");
+  sqlite::Statement st(impl_->db, impl_->path, sql.c_str());
+  st.bind_text(1, workload_key);
+  st.bind_text(2, trace_json);
+  return mean_record(st);
 }
 
 std::optional<WorkloadKey> TuningDatabase::workload(const std::string& workload_key) const {

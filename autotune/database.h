@@ -116,6 +116,10 @@ class TuningDatabase {
   /// first). Returns that trace's first ok record with median_ms (and
   /// gflops) set to the mean over all its ok records.
   std::optional<TuningRecord> best(const std::string& workload_key) const;
+  /// The same figures for one schedule (its first ok record carrying the
+  /// mean over all its ok records), or nothing when it has no ok record.
+  std::optional<TuningRecord> mean_of(const std::string& workload_key,
+                                      const std::string& trace_json) const;
   std::optional<WorkloadKey> workload(const std::string& workload_key) const;
   /// The workloads whose key starts with prefix (every one for ""), by key.
   std::vector<WorkloadKey> find_workloads(const std::string& key_prefix) const;

@@ -63,28 +63,12 @@ bool load_cached_best(TuningDatabase& db, const std::string& key,
 
 void set_default_figures(TuningDatabase& db, const std::string& key,
                          const std::string& default_json, TuneResult& result) {
-  double sum_ms = 0, first_ms = 0, first_gflops = 0;
-  int count = 0;
-  for (const TuningRecord& r : db.records(key)) {
-    if (r.status != "ok" || r.median_ms <= 0 || r.trace_json != default_json) continue;
-    if (count == 0) {
-      first_ms = r.median_ms;
-      first_gflops = r.gflops;
-    }
-    sum_ms += r.median_ms;
-    ++count;
-  }
-  if (count == 0) return;
-  if (result.best_trace_json == default_json) {
-    // The same runs: the database's mean, so "best >= default" holds exactly
-    // (SQLite's avg and this sum may round differently).
-    result.default_median_ms = result.best_median_ms;
-    result.default_gflops = result.best_gflops;
-    return;
-  }
-  // The mean time, and the GFLOP/s of the same work in that time.
-  result.default_median_ms = sum_ms / count;
-  result.default_gflops = first_gflops * (first_ms / result.default_median_ms);
+  // Computed as TuningDatabase::best computes the best's, so a default that
+  // is the best reports exactly the same figures.
+  const std::optional<TuningRecord> mean = db.mean_of(key, default_json);
+  if (!mean) return;
+  result.default_median_ms = mean->median_ms;
+  result.default_gflops = mean->gflops;
 }
 
 std::string default_record_json(const Schedule& schedule, const std::string& op_name) {

@@ -44,9 +44,8 @@ bool load_cached_best(TuningDatabase& db, const std::string& key,
 
 /// Sets the result's default figures from the workload's ok records of the
 /// default schedule's trace `default_json`: the mean time over all its
-/// runs (see autotune/confirm.h), and the GFLOP/s of that time (the best's
-/// figures when the best, already set, is the default). Leaves them when
-/// there is none.
+/// runs (see autotune/confirm.h), and the GFLOP/s of that time
+/// (TuningDatabase::mean_of). Leaves them when there is none.
 void set_default_figures(TuningDatabase& db, const std::string& key,
                          const std::string& default_json, TuneResult& result);
 

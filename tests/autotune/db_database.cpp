@@ -382,6 +382,10 @@ TEST(DbDatabase, BestIsTheScheduleFastestOnAverage) {
   EXPECT_EQ(best->trace_json, b.trace_json);
   EXPECT_DOUBLE_EQ(best->median_ms, 1.25);
   EXPECT_DOUBLE_EQ(best->gflops, (1.0 / 1.2) * 1.2 / 1.25);  // the same work in the mean time
+  // Any schedule's figures, computed the same way.
+  EXPECT_DOUBLE_EQ(db.mean_of("k", a.trace_json)->median_ms, 1.5);
+  EXPECT_EQ(db.mean_of("k", b.trace_json)->median_ms, best->median_ms);
+  EXPECT_FALSE(db.mean_of("k", "{\"never\":1}"));
 
   // Pruning by age keeps every measurement of the best schedule.
   EXPECT_EQ(db.prune(false, std::time(nullptr) + 10), 2);  // A's two records
