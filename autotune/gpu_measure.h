@@ -1,22 +1,9 @@
 #pragma once
 /// \file
-/// Measuring CUDA candidates for the tuner, each in its own worker process.
-///
-/// Why a worker per candidate: a kernel that faults (an illegal address, a
-/// trap) leaves the CUDA context unusable for every later launch of the
-/// process, and a kernel that never ends holds the GPU. In a fork()ed child
-/// such a candidate costs one failed trial; the tuner carries on.
-///
-/// CUDA cannot be used in a child fork()ed after the parent called cuInit,
-/// so the tuning process itself never touches the driver: the device is
-/// asked for in a worker too (probe_gpu), and only workers initialize CUDA.
-/// NVRTC needs no driver, so the parent compiles. In a process that did
-/// initialize CUDA before (cuda::initialized(), e.g. a test binary that
-/// launched kernels) both fall back to running in-process: a faulting
-/// candidate then fails every later trial, but nothing crashes.
-
-#include <string>
-#include <vector>
+/// One-off GPU measurements, each through a GpuRunner (autotune/gpu_runner.h):
+/// a process started with exec, so they work in any process, also one that
+/// has compiled with NVRTC or used CUDA itself. The tuner keeps one runner
+/// for a whole search instead.
 
 #include "autotune/measure.h"
 #include "autotune/workload.h"
@@ -25,18 +12,19 @@
 
 namespace kiln {
 
-/// The GPU the workers would use (device 0), asked in a worker. Throws
-/// UserError ("no CUDA device/driver found: ...") when there is none.
+/// The GPU a runner sees (device 0). Throws UserError ("no CUDA
+/// device/driver found: ...") when there is none.
 GpuFingerprint probe_gpu();
 
-/// Runs `kernel` on random_inputs(def, sizes) (the same inputs every time)
-/// in a worker: the first run's outputs are compared with
-/// options.expected (or op.check when unset) when options.check is set,
-/// then it is timed with CUDA events (one warm-up launch, then repeats;
-/// the median). Statuses as measure_in_worker: "ok", "invalid", "crash"
-/// (the worker died, or the driver refused the module or the launch),
-/// "timeout", "error".
-MeasureResult measure_gpu(const CudaKernel& kernel, const Op& op, const ComputeDef& def,
-                          const OpSizes& sizes, const MeasureOptions& options);
+/// The launch plan of `kernel` for the workload's sizes (buffers of the
+/// definition's shapes; their contents are not read).
+GpuLaunchPlan workload_plan(const CudaKernel& kernel, const ComputeDef& def, const OpSizes& sizes);
+
+/// Runs `kernel` on random_inputs(def, sizes) in a runner of its own: the
+/// first run compared with options.expected (or op.check when unset) when
+/// options.check is set, then timed with CUDA events. Statuses as
+/// GpuRunner::measure.
+MeasureResult measure_gpu(const CudaKernel& kernel, const Op& op, const OpSizes& sizes,
+                          const OpOptions& options, const MeasureOptions& measure);
 
 }  // namespace kiln

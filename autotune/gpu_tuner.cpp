@@ -12,6 +12,7 @@
 
 #include "autotune/confirm.h"
 #include "autotune/cost_model.h"
+#include "autotune/gpu_runner.h"
 #include "autotune/gpu_search.h"
 #include "autotune/trial_loop.h"
 #include "autotune/worker_process.h"
@@ -145,8 +146,9 @@ TuneResult tune_gpu(const Op& op, const OpSizes& sizes_in, const OpOptions& opti
   const OpOptions options = op.resolve_options(options_in);
   const ComputeDef def = op.define(sizes, options);
   // The device before anything else: without one the database is not
-  // even opened.
-  const GpuFingerprint gpu = hooks.device ? *hooks.device : probe_gpu();
+  // even opened. The runner that answers is the one that measures.
+  GpuRunner runner;
+  const GpuFingerprint gpu = hooks.device ? *hooks.device : runner.device();
   TuneResult result;
   result.target = resolve_gpu_target(target, gpu);
   result.threads = 1;
@@ -168,7 +170,8 @@ TuneResult tune_gpu(const Op& op, const OpSizes& sizes_in, const OpOptions& opti
   auto measure_fn = [&](const CudaKernel& kernel, const MeasureOptions& mo) {
     MeasureResult m;
     try {
-      m = hooks.measure ? hooks.measure(kernel, mo) : measure_gpu(kernel, op, def, sizes, mo);
+      m = hooks.measure ? hooks.measure(kernel, mo)
+                        : runner.measure(workload_plan(kernel, def, sizes), mo);
     } catch (const std::exception& e) {
       m.status = "crash";
       m.error = std::string("the measurement failed: ") + e.what();
@@ -182,6 +185,7 @@ TuneResult tune_gpu(const Op& op, const OpSizes& sizes_in, const OpOptions& opti
   const std::vector<Buffer> reference =
       reference_outputs(op, def, sizes, t.measure, &result.reference_checked);
   if (!reference.empty()) measure.expected = &reference;
+  runner.set_workload(op, sizes, options, measure.expected);
 
   // The op's default GPU schedule: the figure to beat and a safe best.
   std::string default_json;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "codegen/cuda/gpu_program.h"
+#include "codegen/cuda/launch_plan.h"
 #include "runtime/buffer.h"
 
 namespace kiln {
@@ -46,11 +47,14 @@ class CudaKernel {
   /// returns the event-timed median and minimum of the timed runs.
   GpuTiming time(const std::vector<Buffer>& args, int repeats = 10, int warmup = 1) const;
 
+  /// The program at concrete sizes, for a process that only launches:
+  /// `args` are checked as run() checks them (only their shapes and dtypes
+  /// are read). Throws UserError for buffers that do not match.
+  GpuLaunchPlan plan(const std::vector<Buffer>& args) const;
+
  private:
   CudaKernel() = default;
-  struct Launch;
-  void launch_all(const std::vector<uint64_t>& buffers, const std::vector<int64_t>& sizes,
-                  const std::vector<void*>& functions) const;
+  GpuLaunchPlan plan_for_sizes(const std::vector<int64_t>& sizes) const;
 
   Target target_;
   GpuProgram program_;

@@ -282,7 +282,7 @@ TEST(GpuTune, WithoutADeviceFailsBeforeOpeningTheDatabase) {
   KILN_REQUIRE_NVRTC();
   const Target sm80 = Target::parse("cuda -arch=sm_80");
   const auto kernel = CudaKernel::compile(w.op->default_gpu_schedule(w.def, sm80), sm80);
-  const MeasureResult m = measure_gpu(*kernel, *w.op, w.def, w.sizes, MeasureOptions());
+  const MeasureResult m = measure_gpu(*kernel, *w.op, w.sizes, w.options, MeasureOptions());
   EXPECT_EQ(m.status, "error");
   EXPECT_NE(m.error.find("no CUDA device"), std::string::npos) << m.error;
 }
