@@ -235,7 +235,7 @@ MeasureResult GpuRunner::measure(const GpuLaunchPlan& plan, const MeasureOptions
             {"check", options.check},   {"timing", options.timing},
             {"repeat", options.repeat}, {"budget_ms", options.budget_ms},
             {"fault", options.fault}};
-  m.blobs.push_back(plan.ptx);
+  m.blobs.push_back(plan.image);
   std::string why;
   if (!send_message(fd_, m, &why)) return failed("crash", stop(true));
   WireMessage reply;

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "autotune/builder.h"
 #include "autotune/measure.h"
 #include "autotune/workload.h"
 #include "codegen/cuda/launch_plan.h"
@@ -39,11 +40,11 @@ namespace kiln {
 /// install). Throws UserError naming the places tried when none exists.
 std::string runner_executable();
 
-class GpuRunner {
+class GpuRunner : public Runner {
  public:
   /// `device`: "cuda", or "fake" for tests (runner_device.h).
   explicit GpuRunner(std::string device = "cuda");
-  ~GpuRunner();
+  ~GpuRunner() override;
   GpuRunner(const GpuRunner&) = delete;
   GpuRunner& operator=(const GpuRunner&) = delete;
 
@@ -62,9 +63,13 @@ class GpuRunner {
   /// timed with CUDA events (options.timing, repeat, budget_ms), all within
   /// options.timeout_s. options.fault ("crash", "hang") is passed on for
   /// tests. Statuses: "ok", "invalid", "compile_error" (the driver refused
-  /// the PTX), "crash" (the runner died, or the driver failed the launch or
+  /// the module), "crash" (the runner died, or the driver failed the launch or
   /// the kernel), "timeout", "error" (no runner or no workload).
   MeasureResult measure(const GpuLaunchPlan& plan, const MeasureOptions& options);
+  /// The Runner interface: measure() of a GpuArtifact's plan.
+  MeasureResult run(const Artifact& artifact, const MeasureOptions& options) override {
+    return measure(dynamic_cast<const GpuArtifact&>(artifact).plan, options);
+  }
 
   /// The running runner's pid (0 when none) and how many were started.
   pid_t pid() const { return pid_; }

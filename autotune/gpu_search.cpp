@@ -93,7 +93,7 @@ const KnobValues& GpuEvolutionarySearch::pick_parent() {
   return population_[std::min(d(rng_), d(rng_))].second;
 }
 
-bool GpuEvolutionarySearch::make_candidate(const KnobValues& v, GpuCandidate* c, int* rejected) {
+bool GpuEvolutionarySearch::make_candidate(const KnobValues& v, Candidate* c, int* rejected) {
   try {
     auto s = std::make_shared<const Schedule>(space_.build(v));
     std::string source = codegen_cuda(lower_gpu(*s, target_), target_);
@@ -112,7 +112,7 @@ bool GpuEvolutionarySearch::make_candidate(const KnobValues& v, GpuCandidate* c,
   return false;
 }
 
-std::vector<GpuCandidate> GpuEvolutionarySearch::next_batch(const CostModel& model,
+std::vector<Candidate> GpuEvolutionarySearch::next_batch(const CostModel& model,
                                                             const std::vector<KnobValues>& first,
                                                             int* rejected) {
   // The pool: knob sets not tried yet, `first` ahead.
@@ -150,13 +150,13 @@ std::vector<GpuCandidate> GpuEvolutionarySearch::next_batch(const CostModel& mod
   }
   order.insert(order.end(), rest.begin(), rest.end());
 
-  std::vector<GpuCandidate> batch;
+  std::vector<Candidate> batch;
   for (size_t i : order) {
     if (batch.size() >= static_cast<size_t>(options_.batch)) break;
     const std::string key = SearchSpace::to_json(pool[i]);
     if (seen_.count(key)) continue;  // picked twice (explore and rank)
     seen_.insert(key);
-    GpuCandidate c;
+    Candidate c;
     if (!make_candidate(pool[i], &c, rejected)) continue;
     c.score = model.trained() ? model.score(c.features) : 0.0;
     batch.push_back(std::move(c));

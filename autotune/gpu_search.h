@@ -32,34 +32,20 @@
 
 namespace kiln {
 
-/// A GPU candidate ready for NVRTC.
-struct GpuCandidate {
-  KnobValues knobs;
-  std::string trace_json;  ///< the schedule's trace with the knobs beside it
-  std::shared_ptr<const Schedule> schedule;
-  std::string source;  ///< its CUDA C
-  std::vector<double> features;
-  double score = 0;  ///< the cost model's prediction when it ranked this one
-};
-
 /// The cost model's features of knob values v in `space`: the knobs, then
 /// threads per block, accumulators per thread, shared bytes per block,
 /// log2 of the blocks in the grid and of the grid's waves of 132 blocks.
 std::vector<double> gpu_features(const GpuSearchSpace& space, const KnobValues& v);
 
-class GpuEvolutionarySearch {
+/// Its candidates carry their schedule and CUDA C (Candidate::source).
+class GpuEvolutionarySearch : public ScheduleSearch {
  public:
   GpuEvolutionarySearch(const GpuSearchSpace& space, const Target& target,
                         const std::string& op_name, SearchOptions options);
 
-  /// A measured knob set with its speed (higher is faster, 0 for a
-  /// failure): joins the population and is never proposed again.
-  void report(const KnobValues& knobs, double speed);
-  /// Proposes the next batch; `first` goes ahead of the pool. Adds the
-  /// knob sets the schedule API or lowering refused to *rejected. Empty
-  /// when nothing new is left to try.
-  std::vector<GpuCandidate> next_batch(const CostModel& model, const std::vector<KnobValues>& first,
-                                       int* rejected);
+  void report(const KnobValues& knobs, double speed) override;
+  std::vector<Candidate> next_batch(const CostModel& model, const std::vector<KnobValues>& first,
+                                    int* rejected) override;
   /// A kernel measured elsewhere (the op's default): knob sets that
   /// generate this source are not proposed.
   void mark_source_seen(const std::string& source) { seen_source_.insert(source); }
@@ -70,7 +56,7 @@ class GpuEvolutionarySearch {
  private:
   /// Builds, lowers and generates v; false (and ++*rejected) when refused
   /// or when its source was proposed before.
-  bool make_candidate(const KnobValues& v, GpuCandidate* c, int* rejected);
+  bool make_candidate(const KnobValues& v, Candidate* c, int* rejected);
   const KnobValues& pick_parent();
 
   const GpuSearchSpace& space_;

@@ -44,9 +44,9 @@ nlohmann::json plan_to_json(const GpuLaunchPlan& plan) {
   return {{"num_args", plan.num_args}, {"temp_bytes", plan.temp_bytes}, {"launches", launches_json}};
 }
 
-GpuLaunchPlan plan_from_json(const nlohmann::json& j, std::string ptx) {
+GpuLaunchPlan plan_from_json(const nlohmann::json& j, std::string image) {
   GpuLaunchPlan p;
-  p.ptx = std::move(ptx);
+  p.image = std::move(image);
   if (!j.is_object() || !j.contains("num_args")) user_error << "launch plan: 'num_args' is missing";
   p.num_args = static_cast<int>(bounded(j["num_args"], "num_args", 0, kMaxBuffers));
   for (const auto& t : array_field(j, "temp_bytes", kMaxBuffers))

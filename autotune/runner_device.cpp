@@ -190,7 +190,7 @@ class FakeProgram : public RunnerProgram {
 };
 
 std::unique_ptr<RunnerProgram> FakeDevice::load(const GpuLaunchPlan& plan) {
-  if (plan.ptx.find("fake_compile_error") != std::string::npos)
+  if (plan.image.find("fake_compile_error") != std::string::npos)
     user_error << "CUDA module load (PTX JIT) failed: fake compile error";
   return std::make_unique<FakeProgram>(*this, plan);
 }

@@ -12,7 +12,7 @@
 ///   hang         never returns
 ///   trap         a fault that loses the context (as an illegal address
 ///                does on a GPU): synchronize() throws, usable() is false
-/// and a plan whose PTX contains "fake_compile_error" fails to load.
+/// and a plan whose module image contains "fake_compile_error" fails to load.
 
 #include <cstdint>
 #include <memory>

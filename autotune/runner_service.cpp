@@ -131,7 +131,7 @@ class Runner {
     GpuLaunchPlan plan;
     std::unique_ptr<RunnerProgram> program;
     try {
-      if (m.blobs.size() != 1) user_error << "measure needs one blob (the PTX)";
+      if (m.blobs.size() != 1) user_error << "measure needs one blob (the module image)";
       plan = plan_from_json(m.meta.at("plan"), m.blobs[0]);
       if (plan.num_args != static_cast<int>(session_->args.size()))
         user_error << "the plan takes " << plan.num_args << " arguments; the workload has "

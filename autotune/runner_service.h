@@ -13,7 +13,7 @@
 ///                             outputs (none: the runner checks with op.check)
 ///   runner -> tuner   ready   {} or {error}
 ///   tuner -> runner   measure {plan, check, timing, repeat, budget_ms,
-///                             fault}, blob: the PTX
+///                             fault}, blob: the module (PTX or cubin)
 ///   runner -> tuner   result  {status, error, median_ms, min_ms, repeats,
 ///                             max_rel_err, context_lost}
 ///   tuner -> runner   quit

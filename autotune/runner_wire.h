@@ -43,11 +43,11 @@ enum class WireRead { Ok, Timeout, Closed, Garbage };
 /// malformed (*why says how).
 WireRead receive_message(int fd, double timeout_s, WireMessage* m, std::string* why);
 
-/// A launch plan as JSON, without the PTX (which travels as a blob).
+/// A launch plan as JSON, without the module image (which travels as a blob).
 nlohmann::json plan_to_json(const GpuLaunchPlan& plan);
 /// Reads what plan_to_json wrote; throws UserError naming the field when
 /// the JSON is malformed or out of range (a buffer index past the count, a
 /// block dimension outside [1, 1024], more than 64 launches or buffers).
-GpuLaunchPlan plan_from_json(const nlohmann::json& j, std::string ptx);
+GpuLaunchPlan plan_from_json(const nlohmann::json& j, std::string image);
 
 }  // namespace kiln

@@ -42,10 +42,11 @@ const KnobValues& EvolutionarySearch::pick_parent() {
 
 bool EvolutionarySearch::make_candidate(const KnobValues& v, Candidate* c, int* rejected) const {
   try {
-    Schedule s = space_.build(v);
+    auto s = std::make_shared<const Schedule>(space_.build(v));
     c->knobs = v;
-    c->trace_json = record_json(s, op_name_, v);
-    c->lowered = lower_with_features(s, &c->features);
+    c->trace_json = record_json(*s, op_name_, v);
+    c->lowered = lower_with_features(*s, &c->features);
+    c->schedule = std::move(s);
     const std::vector<double> knobs = space_.knob_vector(v);
     c->features.insert(c->features.end(), knobs.begin(), knobs.end());
     return true;

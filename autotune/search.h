@@ -9,6 +9,7 @@
 /// pick (epsilon exploration).
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -20,11 +21,13 @@
 
 namespace kiln {
 
-/// A candidate ready to compile.
+/// A candidate schedule, ready for a target's Builder (autotune/builder.h).
 struct Candidate {
   KnobValues knobs;
   std::string trace_json;  ///< the schedule's trace with the knobs beside it
-  LoweredFunc lowered;
+  std::shared_ptr<const Schedule> schedule;
+  LoweredFunc lowered;  ///< CPU searches: lowered already, for its IR features
+  std::string source;   ///< CUDA searches: its CUDA C, generated already
   std::vector<double> features;
   double score = 0;  ///< the cost model's prediction when it picked this one
 };
@@ -36,20 +39,34 @@ struct SearchOptions {
   uint64_t seed = 1;
 };
 
-class EvolutionarySearch {
+/// What the tuner asks of a search, whatever the target: batches of
+/// candidates, and the measured speed of each.
+class ScheduleSearch {
+ public:
+  virtual ~ScheduleSearch() = default;
+  /// A measured knob set with its speed (higher is faster, 0 for a
+  /// failure): joins the population and is never proposed again.
+  virtual void report(const KnobValues& knobs, double speed) = 0;
+  /// Proposes the next batch; `first` goes ahead of the pool. Adds the
+  /// candidates the schedule API or lowering refused to *rejected. Empty
+  /// when nothing new turned up this round.
+  virtual std::vector<Candidate> next_batch(const CostModel& model,
+                                            const std::vector<KnobValues>& first,
+                                            int* rejected) = 0;
+};
+
+class EvolutionarySearch : public ScheduleSearch {
  public:
   EvolutionarySearch(const SearchSpace& space, const std::string& op_name, SearchOptions options);
 
-  /// A measured knob set with its speed (higher is faster, 0 for a
-  /// failure): joins the population and is never proposed again.
-  void report(const KnobValues& knobs, double speed);
+  void report(const KnobValues& knobs, double speed) override;
   /// Marks a knob set as already tried without measuring it (e.g. stored).
   void mark_seen(const KnobValues& knobs) { seen_.insert(SearchSpace::to_json(knobs)); }
   /// Proposes the next batch. `first` adds these knob sets ahead of the
   /// pool (the default's values on the first round). Adds the number of
   /// candidates the schedule API refused or lowering failed on to *rejected.
   std::vector<Candidate> next_batch(const CostModel& model, const std::vector<KnobValues>& first,
-                                    int* rejected);
+                                    int* rejected) override;
 
   /// The trace JSON stored for a schedule: the trace plus its knobs.
   static std::string record_json(const Schedule& s, const std::string& op_name,

@@ -1,9 +1,10 @@
 #pragma once
 /// \file
-/// The bookkeeping the CPU tuner (tune) and the GPU tuner (tune_gpu) share:
-/// the cache lookup, storing every measurement, keeping the best, the
-/// progress report and the stop conditions. What differs between them (the
-/// search, how candidates compile and are measured) stays in each tuner.
+/// The tuning loop's bookkeeping (autotune/tuner.cpp), the same for every
+/// target: the cache lookup, storing every measurement, keeping the best,
+/// the progress report and the stop conditions. What differs between
+/// targets (the search, how candidates compile and are measured) is the
+/// TuneBackend's (autotune/tune_backend.h).
 ///
 ///   if (load_cached_best(db, key, t0, result)) return result;
 ///   TrialLoop loop(db, t, flops, t0, result);
@@ -23,6 +24,7 @@
 #include "autotune/cost_model.h"
 #include "autotune/database.h"
 #include "autotune/measure.h"
+#include "autotune/search.h"
 #include "autotune/tuner.h"
 #include "dsl/compute.h"
 #include "ops/op.h"
@@ -112,11 +114,9 @@ class TrialLoop {
   double record_trial(const std::string& trace_json, const MeasureResult& m, double compile_ms,
                       double score, bool ranked);
 
-  /// record_trial for a search's candidate (Candidate, GpuCandidate), whose
-  /// speed then goes to the search (its population) and to the model (a
-  /// training sample).
-  template <typename Search, typename Candidate>
-  void record_candidate(Search& search, CostModel& model, const Candidate& c,
+  /// record_trial for a search's candidate, whose speed then goes to the
+  /// search (its population) and to the model (a training sample).
+  void record_candidate(ScheduleSearch& search, CostModel& model, const Candidate& c,
                         const MeasureResult& m, double compile_ms, bool ranked) {
     const double speed = record_trial(c.trace_json, m, compile_ms, c.score, ranked);
     search.report(c.knobs, speed);

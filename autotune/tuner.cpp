@@ -1,23 +1,16 @@
-// The tuning loop: cache lookup, default measurement, warm start, then
-// batches of (propose, compile in parallel, measure in workers, record,
-// retrain) until a budget runs out.
+// The tuning loop, one for every target: cache lookup, warm start, the
+// reference outputs, the default's measurement, then batches of (propose,
+// build, run, record, retrain) until a budget runs out, and the
+// front-runners measured again. The target's parts are a TuneBackend.
 #include "autotune/tuner.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "autotune/confirm.h"
-#include "autotune/cost_model.h"
-#include "autotune/features.h"
-#include "autotune/search.h"
 #include "autotune/trial_loop.h"
+#include "autotune/tune_backend.h"
 #include "autotune/worker_process.h"
-#include "autotune/workload.h"
-#include "codegen/llvm/jit.h"
 #include "dsl/error.h"
 #include "runtime/thread_pool.h"
 #include "schedule/lower.h"
@@ -26,198 +19,160 @@ namespace kiln {
 
 namespace {
 
-/// The JSON object of a stored trace, or null when it does not parse.
-nlohmann::json parse_record(const TuningRecord& r) {
-  return nlohmann::json::parse(r.trace_json, nullptr, false);
-}
+/// Seconds the reference interpreter may take to check the reference
+/// kernel's output before the tuner trusts it unchecked.
+constexpr double kReferenceCheckTimeoutS = 60;
 
-struct Compiled {
-  std::shared_ptr<const CompiledKernel> kernel;
-  std::string error;
+/// The outputs every candidate is compared with: those of `kernel` (the
+/// op's default CPU kernel) on the measurement inputs, checked once against
+/// the reference interpreter in a worker (point checks of large reductions
+/// can be slow: one that overruns leaves the outputs trusted unchecked).
+struct Reference {
+  std::vector<Buffer> outputs;  ///< empty: none (each check uses the interpreter)
+  bool checked = false;         ///< the interpreter agreed
+  MeasureResult verdict;        ///< the interpreter's check of the kernel
 };
 
-/// Compiles every candidate, on up to two threads (each kernel has its own
-/// LLJIT, so compiles are independent). Threads are joined before return,
-/// so the caller may fork afterwards.
-std::vector<Compiled> compile_all(const std::vector<Candidate>& batch, const Target& target) {
-  std::vector<Compiled> out(batch.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < batch.size(); i = next++) {
-      try {
-        out[i].kernel = compile_jit(batch[i].lowered, target);
-      } catch (const std::exception& e) {
-        out[i].error = e.what();
-      }
-    }
-  };
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < std::min(2u, hw); ++t) threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads) t.join();
-  return out;
-}
-
-/// Trains the model on stored records of the same op and target (every
-/// size: the model ranks across workloads) and seeds the search with this
-/// workload's stored records.
-void warm_start(TuningDatabase& db, const Op& op, const WorkloadKey& self, const SearchSpace& space,
-                CostModel& model, EvolutionarySearch& search) {
-  auto visit = [&](const WorkloadKey& w, const ComputeDef& def,
-                   const std::vector<TuningRecord>& records, size_t left) {
-    size_t used = 0;
-    for (const TuningRecord& r : records) {
-      if (used >= left) break;
-      try {
-        const Schedule s = Schedule::replay(def, Trace::from_json(r.trace_json));
-        const double speed = record_speed(r);
-        std::vector<double> features;
-        lower_with_features(s, &features);
-        const nlohmann::json j = parse_record(r);
-        const KnobValues knobs =
-            j.contains("knobs") ? SearchSpace::from_json(j["knobs"].dump()) : KnobValues{};
-        // Knob values as features too (the same names for every size of an op).
-        const std::vector<double> kv = space.knob_vector(knobs);
-        features.insert(features.end(), kv.begin(), kv.end());
-        model.add(w.key, features, speed);
-        ++used;
-        if (w.key == self.key && !knobs.empty()) search.report(knobs, speed);
-      } catch (const std::exception&) {
-        // A trace from an older space or kiln that no longer replays.
-      }
-    }
-    return used;
-  };
-  for_each_warm_start_workload(db, op, self, /*same_hardware=*/false, visit);
-}
-
-/// The outputs of the op's default kernel on the inputs every worker uses
-/// (random_inputs(def, sizes)), or empty when it fails to run. Runs in this
-/// process: the default schedule is trusted (the op's tests check it), and
-/// the thread pool it starts is replaced in forked workers.
-std::vector<Buffer> default_outputs(const CompiledKernel& kernel, const ComputeDef& def,
-                                    const OpSizes& sizes) {
+Reference make_reference(const CompiledKernel* kernel, const Op& op, const ComputeDef& def,
+                         const OpSizes& sizes, const MeasureOptions& base) {
+  Reference ref;
+  if (!kernel) return ref;
   try {
+    // Run here: the default schedule is trusted to run (the op's tests
+    // check it); forked workers replace the thread pool it starts.
     const MeasureArgs a = make_measure_args(def, sizes);
-    kernel.run(a.args);
-    return a.outputs;
-  } catch (const std::exception&) {
-    return {};
+    kernel->run(a.args);
+    MeasureOptions verify = base;
+    verify.timing = false;
+    verify.expected = nullptr;
+    verify.prepared = nullptr;
+    verify.fault.clear();
+    verify.timeout_s = std::max(base.timeout_s, kReferenceCheckTimeoutS);
+    ref.verdict = measure_in_worker(*kernel, op, def, sizes, verify);
+    if (ref.verdict.status == "ok" || ref.verdict.status == "timeout") {
+      ref.outputs = a.outputs;
+      ref.checked = ref.verdict.status == "ok";
+    }
+  } catch (const std::exception& e) {
+    ref.verdict = compile_error(e.what());
+  }
+  return ref;
+}
+
+/// A Runner's result; an exception (a test hook's) is a crashed trial.
+MeasureResult run_safely(Runner& runner, const Artifact& artifact, const MeasureOptions& o) {
+  try {
+    return runner.run(artifact, o);
+  } catch (const std::exception& e) {
+    MeasureResult m;
+    m.status = "crash";
+    m.error = std::string("the measurement failed: ") + e.what();
+    return m;
   }
 }
 
-/// Seconds the reference interpreter may take to check the default
-/// schedule's output before the tuner trusts it unchecked.
-constexpr double kReferenceCheckTimeoutS = 60;
+/// The target's backend; for a CPU target, only the host.
+std::unique_ptr<TuneBackend> make_backend(const Op& op, const OpSizes& sizes,
+                                          const OpOptions& options, const ComputeDef& def,
+                                          const Target& target, const TuneOptions& t,
+                                          const TuneHooks& hooks) {
+  if (target.kind == Target::Kind::CUDA)
+    return make_gpu_backend(op, sizes, options, def, target, t, hooks);
+  if (target.str() != Target::host().str()) {
+    user_error << "tuning measures on this machine: the target must be the host ('"
+               << Target::host().str() << "') or a CUDA target, not '" << target.str() << "'";
+  }
+  const int threads = t.threads > 0 ? t.threads : num_threads();
+  set_num_threads(threads);
+  return make_cpu_backend(op, sizes, options, def, threads, t);
+}
 
 }  // namespace
 
-std::optional<TuningRecord> tuned_record(TuningDatabase& db, const Op& op, const OpSizes& sizes,
-                                         const OpOptions& options, const Target& target,
-                                         int threads) {
-  const OpSizes s = op.resolve_sizes(sizes);
-  const OpOptions o = op.resolve_options(options);
-  const WorkloadKey w = make_workload_key(op, op.define(s, o), s, o, target, threads);
-  return db.best(w.key);
-}
-
 TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_in,
-                const TuneOptions& t) {
+                const Target& target, const TuneOptions& t, const TuneHooks& hooks) {
   const auto t0 = std::chrono::steady_clock::now();
-  const int threads = t.threads > 0 ? t.threads : num_threads();
-  set_num_threads(threads);
   const OpSizes sizes = op.resolve_sizes(sizes_in);
   const OpOptions options = op.resolve_options(options_in);
   const ComputeDef def = op.define(sizes, options);
+  // For a GPU the device is asked for here, before the database is opened.
+  std::unique_ptr<TuneBackend> backend = make_backend(op, sizes, options, def, target, t, hooks);
+  TuneBackend& b = *backend;
   TuneResult result;
-  result.target = Target::host();
-  result.threads = threads;
-  result.workload = make_workload_key(op, def, sizes, options, result.target, threads);
+  result.target = b.target();
+  result.threads = b.threads();
+  result.workload = b.workload();
   TuningDatabase db = TuningDatabase::open(default_database_path(t.db_path));
   if (!t.retune && load_cached_best(db, result.workload.key, t0, result)) return result;
   db.add_workload(result.workload);
 
-  const SearchSpace space = SearchSpace::generate(def, result.target, threads);
   CostModel model;
-  SearchOptions so;
-  so.batch = std::max(1, t.batch);
-  so.seed = t.seed;
-  EvolutionarySearch search(space, op.name(), so);
-  warm_start(db, op, result.workload, space, model, search);
+  b.warm_start(db, model);
   model.train();
   TrialLoop loop(db, t, op.flops(sizes, options), t0, result);
 
-  // The default schedule: the figure to beat, a safe best, and (checked
-  // once against the interpreter) the reference outputs every candidate
-  // is compared with.
   MeasureOptions measure = t.measure;
-  // Every worker inherits these instead of making its own. Never run in
+  // CPU workers inherit these instead of making their own. Never run in
   // this process, so each worker finds the outputs still garbage-filled
   // and a candidate that skips an element fails its check.
-  const MeasureArgs prepared = make_measure_args(def, sizes);
-  measure.prepared = &prepared;
-  std::vector<Buffer> reference;
-  const Schedule ds = op.default_schedule(def, result.target);
-  const std::string default_json = default_record_json(ds, op.name());
-  {
-    MeasureResult m;
-    double compile_ms = 0;
-    try {
-      auto kernel = compile_jit(lower(ds), result.target);
-      compile_ms = kernel->compile_ms();
-      // The default's output is checked once against the interpreter (in
-      // a worker: point checks of large reductions can be slow); every
-      // candidate is then compared with it. A check that overruns leaves
-      // the default trusted; one that fails makes each worker check itself.
-      reference = default_outputs(*kernel, def, sizes);
-      MeasureOptions verify = t.measure;
-      verify.timing = false;
-      verify.timeout_s = std::max(t.measure.timeout_s, kReferenceCheckTimeoutS);
-      const MeasureResult checked = measure_in_worker(*kernel, op, def, sizes, verify);
-      if (checked.status == "ok" || checked.status == "timeout") {
-        if (!reference.empty()) measure.expected = &reference;
-        result.reference_checked = checked.status == "ok";
-      }
-      MeasureOptions timed = measure;
-      timed.check = measure.expected != nullptr;
-      m = checked.status == "invalid" ? checked : measure_in_worker(*kernel, op, def, sizes, timed);
-    } catch (const std::exception& e) {
-      m = compile_error(e.what());
-    }
-    loop.record_default(default_json, m, compile_ms);
+  MeasureArgs prepared;
+  if (b.wants_prepared_args()) {
+    prepared = make_measure_args(def, sizes);
+    measure.prepared = &prepared;
   }
-  // 2 s for the inputs and the check.
-  measure.timeout_s = loop.candidate_timeout_s(measure.timeout_s, 2.0);
+  // The default schedule: the figure to beat, a safe best, and the
+  // reference every candidate is compared with.
+  const std::string default_json = default_record_json(b.default_schedule(), op.name());
+  Reference ref;
+  {
+    const BuildResult built = b.builder().build(b.default_schedule());
+    const std::shared_ptr<const CompiledKernel> ref_kernel = b.reference_kernel(built);
+    ref = make_reference(ref_kernel.get(), op, def, sizes, t.measure);
+    result.reference_checked = ref.checked;
+    if (!ref.outputs.empty()) measure.expected = &ref.outputs;
+    b.use_reference(measure.expected);
+    MeasureResult m;
+    if (!built.artifact) {
+      m = compile_error(built.error);
+    } else if (b.reference_is_the_default() && ref.verdict.status == "invalid") {
+      m = ref.verdict;  // the default itself computes a wrong answer
+    } else {
+      MeasureOptions timed = measure;
+      // Without reference outputs the default's own check was the one above.
+      timed.check = measure.expected != nullptr || !b.reference_is_the_default();
+      m = run_safely(b.runner(), *built.artifact, timed);
+    }
+    loop.record_default(default_json, m, built.compile_ms);
+  }
+  measure.timeout_s = loop.candidate_timeout_s(measure.timeout_s, b.setup_s());
   // A retune starts from the stored best, so it never reports worse.
   loop.start_from_stored_best();
 
   int empty_rounds = 0;
-  std::vector<KnobValues> first = {space.default_values()};
+  std::vector<KnobValues> first = {b.default_knobs()};
   const auto search_start = std::chrono::steady_clock::now();
   while (!loop.stopped()) {
     const bool ranked = model.trained();
-    std::vector<Candidate> batch = search.next_batch(model, first, &result.trials_rejected);
+    const std::vector<Candidate> batch =
+        b.search().next_batch(model, first, &result.trials_rejected);
     first.clear();
     if (batch.empty()) {
       if (++empty_rounds >= 3) break;  // the space is exhausted
       continue;
     }
     empty_rounds = 0;
-    const std::vector<Compiled> compiled = compile_all(batch, result.target);
+    const std::vector<BuildResult> built = b.builder().build(batch);
     for (size_t i = 0; i < batch.size() && !loop.stopped(); ++i) {
       const int trial = loop.next_trial();
       MeasureResult m;
-      double compile_ms = 0;
-      if (!compiled[i].kernel) {
-        m = compile_error(compiled[i].error);
+      if (!built[i].artifact) {
+        m = compile_error(built[i].error);
       } else {
-        compile_ms = compiled[i].kernel->compile_ms();
         MeasureOptions mo = measure;
         mo.fault = test_fault_for_trial(trial);
-        m = measure_in_worker(*compiled[i].kernel, op, def, sizes, mo);
+        m = run_safely(b.runner(), *built[i].artifact, mo);
       }
-      loop.record_candidate(search, model, batch[i], m, compile_ms, ranked);
+      loop.record_candidate(b.search(), model, batch[i], m, built[i].compile_ms, ranked);
     }
     model.train();
     loop.set_reserve_s(confirm_reserve_s(
@@ -226,10 +181,10 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   // The front-runners and the default, measured again in turns.
   auto measure_trace = [&](const std::string& trace_json, double* compile_ms) {
     try {
-      auto kernel = compile_jit(lower(Schedule::replay(def, Trace::from_json(trace_json))),
-                                result.target);
-      *compile_ms = kernel->compile_ms();
-      return measure_in_worker(*kernel, op, def, sizes, measure);
+      const BuildResult r = b.builder().build(Schedule::replay(def, Trace::from_json(trace_json)));
+      *compile_ms = r.compile_ms;
+      if (!r.artifact) return compile_error(r.error);
+      return run_safely(b.runner(), *r.artifact, measure);
     } catch (const std::exception& e) {
       return compile_error(e.what());
     }
@@ -237,6 +192,41 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   result.trials_confirmed = confirm_front_runners(loop, db, default_json, measure_trace, result);
   loop.finish();
   return result;
+}
+
+TuneResult tune(const Op& op, const OpSizes& sizes, const OpOptions& options,
+                const TuneOptions& t) {
+  return tune(op, sizes, options, Target::host(), t);
+}
+
+Target resolve_gpu_target(const Target& target, const GpuFingerprint& gpu) {
+  if (target.kind != Target::Kind::CUDA) {
+    user_error << "target '" << target.str() << "' is not a CUDA target; use 'cuda' or "
+               << "'cuda -arch=sm_XX'";
+  }
+  Target t = target;
+  if (t.sm == 0) t.sm = gpu.sm;
+  if (t.sm > gpu.sm) {
+    user_error << "target sm_" << t.sm << " is newer than the GPU " << gpu.device << " (sm_"
+               << gpu.sm << "), which cannot load its kernels; use --target cuda (the device's "
+               << "arch) or -arch=sm_" << gpu.sm << " or lower";
+  }
+  return t;
+}
+
+WorkloadKey tuning_workload(const Op& op, const OpSizes& sizes, const OpOptions& options,
+                            const Target& target, const MeasuredOn& on) {
+  const OpSizes s = op.resolve_sizes(sizes);
+  const OpOptions o = op.resolve_options(options);
+  const ComputeDef def = op.define(s, o);
+  if (on.gpu) return make_gpu_workload_key(op, def, s, o, resolve_gpu_target(target, *on.gpu), *on.gpu);
+  return make_workload_key(op, def, s, o, target, on.threads);
+}
+
+std::optional<TuningRecord> tuned_record(TuningDatabase& db, const Op& op, const OpSizes& sizes,
+                                         const OpOptions& options, const Target& target,
+                                         const MeasuredOn& on) {
+  return db.best(tuning_workload(op, sizes, options, target, on).key);
 }
 
 }  // namespace kiln

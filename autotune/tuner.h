@@ -1,9 +1,16 @@
 #pragma once
 /// \file
-/// The tuner: everything `kiln tune` does, as a library call.
+/// The tuner: everything `kiln tune` does, as a library call, for the host
+/// CPU or a CUDA GPU.
 ///
 ///   TuneOptions o;  o.time_budget_s = 60;  o.db_path = "tuning.db";
-///   TuneResult r = tune(find_op("matmul"), {{"M", 1024}}, {}, o);
+///   TuneResult r = tune(find_op("matmul"), {{"M", 1024}}, {}, Target::host(), o);
+///   TuneResult g = tune(find_op("matmul"), {{"M", 4096}}, {}, Target::parse("cuda"), o);
+///
+/// One loop for both targets over a TuneBackend (autotune/tune_backend.h):
+/// the target's search proposes batches, its Builder compiles them (LLVM
+/// JIT; NVRTC to cubins), its Runner measures them (forked CPU workers; a
+/// kiln-runner process started with exec for the GPU, autotune/gpu_runner.h).
 ///
 /// A workload already in the database returns its best at once
 /// (from_cache) unless `retune` is set; a retune resumes from the stored
@@ -23,6 +30,8 @@
 #include "autotune/database.h"
 #include "autotune/measure.h"
 #include "autotune/space.h"
+#include "autotune/workload.h"
+#include "codegen/cuda/cuda_kernel.h"
 #include "codegen/target.h"
 #include "ops/op.h"
 
@@ -80,15 +89,53 @@ struct TuneResult {
   std::vector<std::pair<double, double>> curve;
 };
 
-/// Tunes op at sizes/options (missing ones take their defaults) for the
-/// host. Throws UserError for bad sizes or an unusable database.
+/// What tests replace in a GPU tune: the device and the measurement.
+struct TuneHooks {
+  /// The GPU to key results by; unset: the runner's device (UserError "no
+  /// CUDA device/driver found: ..." when there is none).
+  std::optional<GpuFingerprint> device;
+  /// Measures one compiled candidate; unset: the runner process. An
+  /// exception it throws is a failed trial ("crash"), not the tuner's end.
+  std::function<MeasureResult(const CudaKernel&, const MeasureOptions&)> measure;
+};
+
+/// Tunes op at sizes/options (missing ones take their defaults) for
+/// `target`: the host (a CPU target naming another machine is refused) or
+/// CUDA ("cuda" takes the device's SM). A workload in the database returns
+/// its best at once unless t.retune. For CUDA the device is asked for
+/// before the database is opened. Throws UserError for bad sizes, no GPU,
+/// a CUDA target newer than the device, or an unusable database.
+TuneResult tune(const Op& op, const OpSizes& sizes, const OpOptions& options,
+                const Target& target, const TuneOptions& t, const TuneHooks& hooks = {});
+
+/// tune() for the host.
 TuneResult tune(const Op& op, const OpSizes& sizes, const OpOptions& options,
                 const TuneOptions& t);
 
-/// The database's best record for op at these sizes on this host with
-/// `threads` threads, or nothing when that workload was never tuned.
+/// Where stored measurements were taken: the host with a thread count, or
+/// a GPU (whose key has the device in place of the CPU and threads).
+struct MeasuredOn {
+  int threads = 0;                   ///< host: the thread count
+  std::optional<GpuFingerprint> gpu;  ///< set: that GPU
+  static MeasuredOn host(int threads) { return {threads, std::nullopt}; }
+  static MeasuredOn device(const GpuFingerprint& g) { return {0, g}; }
+};
+
+/// The workload key of op at these sizes for `target` measured `on` (for
+/// a GPU, "cuda" takes the device's SM; throws UserError for a target newer
+/// than the device).
+WorkloadKey tuning_workload(const Op& op, const OpSizes& sizes, const OpOptions& options,
+                            const Target& target, const MeasuredOn& on);
+
+/// The database's best record for that workload, or nothing when it was
+/// never tuned. The one lookup behind `--schedule tuned`, db and packages.
 std::optional<TuningRecord> tuned_record(TuningDatabase& db, const Op& op, const OpSizes& sizes,
                                          const OpOptions& options, const Target& target,
-                                         int threads);
+                                         const MeasuredOn& on);
+
+/// `target` with the device's SM version when it names none ("cuda").
+/// Throws UserError when it names an SM newer than the device's, whose
+/// kernels the device could not load.
+Target resolve_gpu_target(const Target& target, const GpuFingerprint& gpu);
 
 }  // namespace kiln

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "autotune/gpu_tuner.h"
+#include "autotune/tuner.h"
 #include "cli/common.h"
 #include "codegen/cuda/cuda_kernel.h"
 #include "runtime/cuda_driver.h"
@@ -21,7 +21,7 @@ Schedule tuned_gpu_schedule(const Workload& w, const Target& target,
   TuningDatabase db = TuningDatabase::open(default_database_path(db_path));
   const GpuFingerprint gpu{device.name, device.sm, device.driver_version};
   const std::optional<TuningRecord> best =
-      tuned_gpu_record(db, *w.op, w.sizes, w.options, target, gpu);
+      tuned_record(db, *w.op, w.sizes, w.options, target, MeasuredOn::device(gpu));
   if (!best) {
     user_error << w.op->name() << " " << shape_string(w) << " for " << target.str() << " on "
                << device.name << " (driver " << device.driver_version << ") is not tuned in "

@@ -1,8 +1,9 @@
 // `kiln tune <op> --shape ... [--target host|cuda[ -arch=sm_XX]] [--trials N]
 //  [--time-budget S] [--db PATH] [--threads N] [--seed S] [--retune]
 //  [--save FILE] [--json]`: searches schedules for one workload and stores
-// every measurement in the tuning database. With a CUDA target the GPU
-// tuner (autotune/gpu_tuner.h) searches GPU schedules on the device. A workload already tuned returns at once from the database
+// every measurement in the tuning database. With a CUDA target the tuner
+// searches GPU schedules and measures them on the device through a
+// kiln-runner process. A workload already tuned returns at once from the database
 // (--retune searches again, resuming from what is stored). Progress goes to
 // stderr: a bar on a terminal, one line per trial otherwise.
 #include <CLI/CLI.hpp>
@@ -13,7 +14,6 @@
 #include <iostream>
 #include <memory>
 
-#include "autotune/gpu_tuner.h"
 #include "autotune/tuner.h"
 #include "cli/common.h"
 
@@ -99,8 +99,7 @@ int run_tune(const TuneArgs& a) {
     show_progress(p, tty);
     drew = true;
   };
-  const TuneResult r = gpu ? tune_gpu(*w.op, w.sizes, w.options, target, o)
-                           : tune(*w.op, w.sizes, w.options, o);
+  const TuneResult r = tune(*w.op, w.sizes, w.options, target, o);
   if (drew && tty) std::fprintf(stderr, "\n");
   if (!a.save.empty() && !r.best_trace_json.empty()) {
     std::ofstream out(a.save);

@@ -7,7 +7,7 @@ namespace kiln::cli {
 Schedule tuned_schedule(const Workload& w, const Target& target, const std::string& db_path) {
   TuningDatabase db = TuningDatabase::open(default_database_path(db_path));
   const std::optional<TuningRecord> best =
-      tuned_record(db, *w.op, w.sizes, w.options, target, num_threads());
+      tuned_record(db, *w.op, w.sizes, w.options, target, MeasuredOn::host(num_threads()));
   if (!best) {
     user_error << w.op->name() << " " << shape_string(w) << " with " << num_threads()
                << " thread" << (num_threads() == 1 ? "" : "s") << " is not tuned in " << db.path()

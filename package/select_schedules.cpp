@@ -9,7 +9,8 @@
 
 #include "autotune/database.h"
 #include "autotune/gpu_measure.h"
-#include "autotune/gpu_tuner.h"
+#include "autotune/gpu_measure.h"
+#include "autotune/tuner.h"
 #include "autotune/workload.h"
 #include "dsl/error.h"
 #include "package/c_api.h"
@@ -121,7 +122,7 @@ std::vector<std::string> select_schedules(PackagePlan& plan, const ScheduleSelec
       }
       if (keying.gpu && !keying.device) {
         k.source_note = keying.no_key;
-        // --tune-missing still tries: tune_gpu says clearly what is missing.
+        // --tune-missing still tries: tune() says clearly what is missing.
         if (sel.tune_missing) {
           missing.push_back(&k);
           missing_fn.push_back(&fn);

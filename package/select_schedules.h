@@ -7,10 +7,10 @@
 ///
 /// A CUDA package looks up GPU workloads: their keys hold the GPU's
 /// fingerprint (autotune/workload.h make_gpu_workload_key), so the device
-/// is probed once (autotune/gpu_measure.h probe_gpu, in a worker process).
+/// is probed once (autotune/gpu_measure.h probe_gpu, in a runner process).
 /// Without a device its kernels keep the default schedule, with the note
 /// "no CUDA device to key GPU tuning records by", and tune_missing tunes
-/// with tune_gpu, which then fails with the no-device error.
+/// with tune() for CUDA, which then fails with the no-device error.
 
 #include <functional>
 #include <string>

@@ -1,10 +1,8 @@
-// Tuning for packages: the tuner (autotune/tuner.h, or autotune/gpu_tuner.h
-// for CUDA) measures on this machine and stores every trial in the
+// Tuning for packages: the tuner (autotune/tuner.h) measures on this machine and stores every trial in the
 // database; kernel selection then finds the best there, as for any tuned
 // workload.
 #include "package/tune_missing.h"
 
-#include "autotune/gpu_tuner.h"
 #include "autotune/tuner.h"
 #include "dsl/error.h"
 
@@ -17,9 +15,9 @@ void tune_workload(const Op& op, const OpSizes& sizes, const OpOptions& options,
   t.time_budget_s = budget_s;
   t.db_path = db_path;
   if (target.kind == Target::Kind::CUDA) {
-    GpuTuneHooks hooks;
+    TuneHooks hooks;
     hooks.device = gpu;
-    tune_gpu(op, sizes, options, target, t, hooks);
+    tune(op, sizes, options, target, t, hooks);
     return;
   }
   if (target.kind != Target::Kind::LLVM || target.str() != Target::host().str()) {

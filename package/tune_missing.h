@@ -16,7 +16,7 @@ namespace kiln {
 /// budget_s seconds (autotune/tuner.h), storing every measurement in the
 /// database at db_path. Throws UserError for a target other than the host
 /// (tuning measures here). A CUDA target is tuned on this machine's GPU
-/// with tune_gpu (autotune/gpu_tuner.h; `threads` unused): on `gpu` when
+/// with tune() for the CUDA target (autotune/tuner.h; `threads` unused): on `gpu` when
 /// given (already probed), else on the device it probes, throwing UserError
 /// when there is none.
 void tune_workload(const Op& op, const OpSizes& sizes, const OpOptions& options,

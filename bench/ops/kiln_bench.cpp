@@ -126,7 +126,8 @@ std::string tuned_trace(const Case& c) {
   if (tuning_db_path().empty()) return "";
   static TuningDatabase db = TuningDatabase::open(tuning_db_path());
   const std::optional<TuningRecord> best =
-      tuned_record(db, *c.kiln_op, c.sizes, c.options, Target::host(), num_threads());
+      tuned_record(db, *c.kiln_op, c.sizes, c.options, Target::host(),
+                   MeasuredOn::host(num_threads()));
   return best ? best->trace_json : "";
 }
 

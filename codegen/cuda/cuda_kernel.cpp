@@ -43,12 +43,15 @@ DeviceState upload(const GpuLaunchPlan& plan, const std::vector<Buffer>& args) {
 }  // namespace
 
 std::shared_ptr<const CudaKernel> CudaKernel::compile(const Schedule& sch, const Target& target,
-                                                      const std::string& name) {
+                                                      const std::string& name, CudaImage image) {
   std::shared_ptr<CudaKernel> k(new CudaKernel());
   k->target_ = target;
   k->program_ = lower_gpu(sch, target, name);
   k->source_ = codegen_cuda(k->program_, target);
-  k->ptx_ = compile_cuda_to_ptx(k->source_, target.cuda_arch(), &k->nvrtc_ms_);
+  k->image_kind_ = image;
+  k->image_ = image == CudaImage::Ptx
+                  ? compile_cuda_to_ptx(k->source_, target.cuda_arch(), &k->nvrtc_ms_)
+                  : compile_cuda_to_cubin(k->source_, target.cuda_arch(), &k->nvrtc_ms_);
   return k;
 }
 
@@ -68,7 +71,7 @@ GpuLaunchPlan CudaKernel::plan(const std::vector<Buffer>& args) const {
 GpuLaunchPlan CudaKernel::plan_for_sizes(const std::vector<int64_t>& sizes) const {
   const GpuProgram& p = program_;
   GpuLaunchPlan plan;
-  plan.ptx = ptx_;
+  plan.image = image_;
   plan.num_args = static_cast<int>(p.func.args.size());
   std::map<std::string, int> buffer_index;
   for (const BufferArg& a : p.func.args) buffer_index.emplace(a.name, buffer_index.size());

@@ -23,16 +23,23 @@ struct GpuTiming {
   int repeats = 0;
 };
 
+/// What a CudaKernel is compiled to: PTX (portable to later GPUs, JIT-
+/// compiled by the driver at load) or a cubin for the target's SM exactly.
+enum class CudaImage { Ptx, Cubin };
+
 class CudaKernel {
  public:
   /// Lowers, generates and compiles (NVRTC, cached); throws ScheduleError
   /// for schedules a GPU cannot run and UserError when NVRTC is missing.
   static std::shared_ptr<const CudaKernel> compile(const Schedule& sch, const Target& target,
-                                                   const std::string& name = "");
+                                                   const std::string& name = "",
+                                                   CudaImage image = CudaImage::Ptx);
 
   const GpuProgram& program() const { return program_; }
   const std::string& source() const { return source_; }
-  const std::string& ptx() const { return ptx_; }
+  /// The module the driver loads: PTX text or a cubin, as compiled.
+  const std::string& image() const { return image_; }
+  CudaImage image_kind() const { return image_kind_; }
   /// NVRTC time of this compile (0 when the module cache had it).
   double nvrtc_ms() const { return nvrtc_ms_; }
   const Target& target() const { return target_; }
@@ -58,7 +65,8 @@ class CudaKernel {
 
   Target target_;
   GpuProgram program_;
-  std::string source_, ptx_;
+  std::string source_, image_;
+  CudaImage image_kind_ = CudaImage::Ptx;
   double nvrtc_ms_ = 0;
 };
 

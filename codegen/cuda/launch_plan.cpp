@@ -3,7 +3,7 @@
 
 namespace kiln {
 
-LoadedPlan::LoadedPlan(const GpuLaunchPlan& plan) : plan_(plan), module_(plan.ptx) {
+LoadedPlan::LoadedPlan(const GpuLaunchPlan& plan) : plan_(plan), module_(plan.image) {
   for (const GpuLaunch& l : plan.launches) functions_.push_back(module_.function(l.kernel));
 }
 

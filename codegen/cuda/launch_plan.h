@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// A compiled CUDA program at concrete sizes: the PTX and every launch
+/// A compiled CUDA program at concrete sizes: the module and every launch
 /// with its grid, block, buffers and size arguments already evaluated.
 ///
 /// This is what the GPU Builder hands the GPU Runner (autotune/gpu_runner.h):
@@ -31,7 +31,7 @@ struct GpuLaunch {
 };
 
 struct GpuLaunchPlan {
-  std::string ptx;
+  std::string image;  ///< the module: PTX text or a cubin (cuModuleLoadData takes both)
   int num_args = 0;                  ///< buffers [0, num_args) are the arguments
   std::vector<int64_t> temp_bytes;   ///< buffer num_args + i is temporary i
   std::vector<GpuLaunch> launches;   ///< in order
@@ -39,7 +39,7 @@ struct GpuLaunchPlan {
 
 /// A plan's module loaded into the current context with its functions
 /// looked up, ready to launch on device buffers. Throws UserError ("CUDA
-/// module load (PTX JIT) failed: ...") when the driver refuses the PTX.
+/// module load (PTX JIT) failed: ...") when the driver refuses the module.
 class LoadedPlan {
  public:
   explicit LoadedPlan(const GpuLaunchPlan& plan);

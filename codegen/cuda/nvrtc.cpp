@@ -29,6 +29,8 @@ struct Nvrtc {
   nvrtcResult (*compile_program)(nvrtcProgram, int, const char* const*) = nullptr;
   nvrtcResult (*get_ptx_size)(nvrtcProgram, size_t*) = nullptr;
   nvrtcResult (*get_ptx)(nvrtcProgram, char*) = nullptr;
+  nvrtcResult (*get_cubin_size)(nvrtcProgram, size_t*) = nullptr;
+  nvrtcResult (*get_cubin)(nvrtcProgram, char*) = nullptr;
   nvrtcResult (*get_log_size)(nvrtcProgram, size_t*) = nullptr;
   nvrtcResult (*get_log)(nvrtcProgram, char*) = nullptr;
   nvrtcResult (*destroy_program)(nvrtcProgram*) = nullptr;
@@ -74,6 +76,8 @@ const Nvrtc& nvrtc() {
     bind(n, &n.compile_program, "nvrtcCompileProgram");
     bind(n, &n.get_ptx_size, "nvrtcGetPTXSize");
     bind(n, &n.get_ptx, "nvrtcGetPTX");
+    bind(n, &n.get_cubin_size, "nvrtcGetCUBINSize");
+    bind(n, &n.get_cubin, "nvrtcGetCUBIN");
     bind(n, &n.get_log_size, "nvrtcGetProgramLogSize");
     bind(n, &n.get_log, "nvrtcGetProgramLog");
     bind(n, &n.destroy_program, "nvrtcDestroyProgram");
@@ -99,14 +103,23 @@ std::vector<std::string> include_dirs() {
   return dirs;
 }
 
+/// What NVRTC makes: PTX (for compute_XX, loaded by any later GPU through
+/// the driver's JIT) or a cubin (SASS for sm_XX exactly, loaded without JIT).
+enum class Output { Ptx, Cubin };
+
 struct CacheKey {
   size_t hash;
   int arch;
-  bool operator<(const CacheKey& o) const { return hash != o.hash ? hash < o.hash : arch < o.arch; }
+  Output output;
+  bool operator<(const CacheKey& o) const {
+    if (hash != o.hash) return hash < o.hash;
+    if (arch != o.arch) return arch < o.arch;
+    return output < o.output;
+  }
 };
 
 struct CacheEntry {
-  std::string source, ptx;
+  std::string source, binary;
 };
 
 std::mutex& cache_mutex() {
@@ -128,11 +141,12 @@ std::string program_log(const Nvrtc& n, nvrtcProgram prog) {
   return log;
 }
 
-std::string compile(const Nvrtc& n, const std::string& source, int arch) {
+std::string compile(const Nvrtc& n, const std::string& source, int arch, Output output) {
   nvrtcProgram prog = nullptr;
   nvrtcResult r = n.create_program(&prog, source.c_str(), "kiln_kernels.cu", 0, nullptr, nullptr);
   if (r != 0) user_error << "NVRTC could not create a program: " << n.get_error_string(r);
-  std::vector<std::string> options = {"--gpu-architecture=compute_" + std::to_string(arch),
+  const std::string arch_kind = output == Output::Ptx ? "compute_" : "sm_";
+  std::vector<std::string> options = {"--gpu-architecture=" + arch_kind + std::to_string(arch),
                                       "--std=c++17", "-default-device"};
   for (const std::string& dir : include_dirs()) options.push_back("--include-path=" + dir);
   std::vector<const char*> argv;
@@ -148,12 +162,38 @@ std::string compile(const Nvrtc& n, const std::string& source, int arch) {
                << "\n(print the source with `kiln show OP --target cuda --stage cuda`)";
   }
   size_t size = 0;
-  n.get_ptx_size(prog, &size);
-  std::string ptx(size, '\0');
-  n.get_ptx(prog, &ptx[0]);
+  std::string binary;
+  if (output == Output::Ptx) {
+    n.get_ptx_size(prog, &size);
+    binary.assign(size, '\0');
+    n.get_ptx(prog, &binary[0]);
+    while (!binary.empty() && binary.back() == '\0') binary.pop_back();
+  } else {
+    n.get_cubin_size(prog, &size);
+    binary.assign(size, '\0');
+    n.get_cubin(prog, &binary[0]);
+  }
   n.destroy_program(&prog);
-  while (!ptx.empty() && ptx.back() == '\0') ptx.pop_back();
-  return ptx;
+  return binary;
+}
+
+std::string compile_cached(const std::string& source, int arch, Output output,
+                           double* compile_ms) {
+  const Nvrtc& n = require_nvrtc();
+  if (compile_ms) *compile_ms = 0;
+  const CacheKey key{std::hash<std::string>()(source), arch, output};
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex());
+    auto it = cache().find(key);
+    if (it != cache().end() && it->second.source == source) return it->second.binary;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  std::string binary = compile(n, source, arch, output);
+  auto t1 = std::chrono::steady_clock::now();
+  if (compile_ms) *compile_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+  std::lock_guard<std::mutex> lock(cache_mutex());
+  cache()[key] = CacheEntry{source, binary};
+  return binary;
 }
 
 }  // namespace
@@ -172,21 +212,11 @@ std::string nvrtc_version() {
 }
 
 std::string compile_cuda_to_ptx(const std::string& source, int arch, double* compile_ms) {
-  const Nvrtc& n = require_nvrtc();
-  if (compile_ms) *compile_ms = 0;
-  const CacheKey key{std::hash<std::string>()(source), arch};
-  {
-    std::lock_guard<std::mutex> lock(cache_mutex());
-    auto it = cache().find(key);
-    if (it != cache().end() && it->second.source == source) return it->second.ptx;
-  }
-  auto t0 = std::chrono::steady_clock::now();
-  std::string ptx = compile(n, source, arch);
-  auto t1 = std::chrono::steady_clock::now();
-  if (compile_ms) *compile_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
-  std::lock_guard<std::mutex> lock(cache_mutex());
-  cache()[key] = CacheEntry{source, ptx};
-  return ptx;
+  return compile_cached(source, arch, Output::Ptx, compile_ms);
+}
+
+std::string compile_cuda_to_cubin(const std::string& source, int arch, double* compile_ms) {
+  return compile_cached(source, arch, Output::Cubin, compile_ms);
 }
 
 void clear_ptx_cache() {

@@ -21,6 +21,12 @@ std::string nvrtc_version();
 /// `compile_ms` is given it receives the NVRTC time (0 on a cache hit).
 std::string compile_cuda_to_ptx(const std::string& source, int arch, double* compile_ms = nullptr);
 
+/// A cubin (SASS) for exactly sm_<arch>: NVRTC runs ptxas too, so the
+/// driver loads it without JIT-compiling PTX (for the tuner, where the
+/// driver's JIT in the measuring process would cost more than the kernel).
+/// Cached and thrown like compile_cuda_to_ptx.
+std::string compile_cuda_to_cubin(const std::string& source, int arch, double* compile_ms = nullptr);
+
 /// Empties the module cache (tests measure compile times with it).
 void clear_ptx_cache();
 

@@ -27,7 +27,7 @@ TEST(GpuRunnerDevice, AnOutOfBoundsWriteIsACrashAndTheNextCandidateMeasures) {
   const auto good = CudaKernel::compile(op.default_gpu_schedule(def, target), target);
   // A kernel that writes 4 TiB past the output.
   GpuLaunchPlan bad;
-  bad.ptx = compile_cuda_to_ptx(
+  bad.image = compile_cuda_to_ptx(
       "extern \"C\" __global__ void oob(float* p) { p[(1ll << 40) + threadIdx.x] = 1.0f; }\n",
       gpu.sm);
   bad.num_args = 2;

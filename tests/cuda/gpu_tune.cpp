@@ -15,7 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "autotune/gpu_search.h"
-#include "autotune/gpu_tuner.h"
+#include "autotune/gpu_measure.h"
+#include "autotune/tuner.h"
 #include "ops/op.h"
 #include "tests/cuda/cuda_test_util.h"
 
@@ -105,9 +106,9 @@ TEST(GpuTune, CandidatesFromTheSearchCompileWithNvrtcAndPtxas) {
   so.seed = 7;
   GpuEvolutionarySearch search(space, sm80, "matmul", so);
   int rejected = 0;
-  const std::vector<GpuCandidate> batch = search.next_batch(CostModel(), {}, &rejected);
+  const std::vector<Candidate> batch = search.next_batch(CostModel(), {}, &rejected);
   ASSERT_EQ(batch.size(), 3u);
-  for (const GpuCandidate& c : batch) {
+  for (const Candidate& c : batch) {
     const std::string what = SearchSpace::describe(c.knobs);
     SCOPED_TRACE(what);
     EXPECT_TRUE(space.plausible(c.knobs));
@@ -136,7 +137,7 @@ TEST(GpuTune, GenericSpaceRunsOutAndStops) {
   GpuEvolutionarySearch search(space, sm80, "softmax", SearchOptions());
   int rejected = 0, proposed = 0;
   for (int round = 0; round < 4; ++round) {
-    for (const GpuCandidate& c : search.next_batch(CostModel(), {}, &rejected)) {
+    for (const Candidate& c : search.next_batch(CostModel(), {}, &rejected)) {
       search.report(c.knobs, 1.0);
       ++proposed;
     }
@@ -157,7 +158,7 @@ TEST(GpuTune, FakeMeasurementRecordsFailuresAndPicksTheBest) {
   std::map<std::string, double> ms_of;
   std::vector<double> ok_ms;
   int calls = 0;
-  GpuTuneHooks hooks;
+  TuneHooks hooks;
   hooks.device = kFakeGpu;
   hooks.measure = [&](const CudaKernel& k, const MeasureOptions& mo) {
     EXPECT_TRUE(mo.check);
@@ -180,7 +181,7 @@ TEST(GpuTune, FakeMeasurementRecordsFailuresAndPicksTheBest) {
   o.trials = 7;
   o.batch = 4;
   o.db_path = db_path;
-  const TuneResult r = tune_gpu(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
+  const TuneResult r = tune(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
   EXPECT_FALSE(r.from_cache);
   EXPECT_EQ(r.target.str(), "cuda -arch=sm_90");
   EXPECT_EQ(r.workload.hardware, kFakeGpu.str());
@@ -211,21 +212,21 @@ TEST(GpuTune, FakeMeasurementRecordsFailuresAndPicksTheBest) {
   EXPECT_GT(compiled, 0) << "no NVRTC time recorded";
   // The best is stored and is what bench --schedule tuned would use: its
   // trace replays to the kernel that had the best time.
-  const std::optional<TuningRecord> best = tuned_gpu_record(
-      db, *w.op, w.sizes, w.options, Target::parse("cuda -arch=sm_90"), kFakeGpu);
+  const std::optional<TuningRecord> best = tuned_record(db, *w.op, w.sizes, w.options, Target::parse("cuda -arch=sm_90"),
+      MeasuredOn::device(kFakeGpu));
   ASSERT_TRUE(best.has_value());
   EXPECT_EQ(best->trace_json, r.best_trace_json);
   const Schedule replayed = Schedule::replay(w.def, Trace::from_json(best->trace_json));
   const auto kernel = CudaKernel::compile(replayed, r.target);
   EXPECT_DOUBLE_EQ(ms_of.at(kernel->source()), r.best_median_ms);
   // Another driver is another workload; the CPU key never sees GPU records.
-  EXPECT_FALSE(tuned_gpu_record(db, *w.op, w.sizes, w.options, Target::parse("cuda"),
-                                {kFakeGpu.device, 90, 12000}).has_value());
-  EXPECT_FALSE(tuned_record(db, *w.op, w.sizes, w.options, Target::host(), 1).has_value());
+  EXPECT_FALSE(tuned_record(db, *w.op, w.sizes, w.options, Target::parse("cuda"),
+                            MeasuredOn::device({kFakeGpu.device, 90, 12000})).has_value());
+  EXPECT_FALSE(tuned_record(db, *w.op, w.sizes, w.options, Target::host(), MeasuredOn::host(1)).has_value());
 
   // A second run is served from the database without measuring.
   calls = 0;
-  const TuneResult again = tune_gpu(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
+  const TuneResult again = tune(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
   EXPECT_TRUE(again.from_cache);
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(again.best_trace_json, r.best_trace_json);
@@ -235,7 +236,7 @@ TEST(GpuTune, NvrtcErrorsAreFailedTrials) {
   KILN_REQUIRE_NVRTC();
   // NVRTC refuses sm_20: every kernel, the default's too, fails to compile.
   const Workload w = matmul(16, 24, 8);
-  GpuTuneHooks hooks;
+  TuneHooks hooks;
   hooks.device = GpuFingerprint{"Old GPU", 20, 13000};
   int calls = 0;
   hooks.measure = [&](const CudaKernel&, const MeasureOptions&) {
@@ -246,7 +247,7 @@ TEST(GpuTune, NvrtcErrorsAreFailedTrials) {
   o.trials = 3;
   o.batch = 3;
   o.db_path = fresh_db("nvrtc");
-  const TuneResult r = tune_gpu(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
+  const TuneResult r = tune(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(r.trials_measured, 3);
   EXPECT_EQ(r.trials_invalid, 3);
@@ -270,7 +271,7 @@ TEST(GpuTune, WithoutADeviceFailsBeforeOpeningTheDatabase) {
   o.db_path = db_path;
   for (const char* target : {"cuda", "cuda -arch=sm_90"}) {
     try {
-      tune_gpu(*w.op, w.sizes, w.options, Target::parse(target), o);
+      tune(*w.op, w.sizes, w.options, Target::parse(target), o);
       ADD_FAILURE() << target << ": tuned without a device";
     } catch (const UserError& e) {
       EXPECT_NE(std::string(e.what()).find("no CUDA device"), std::string::npos) << e.what();

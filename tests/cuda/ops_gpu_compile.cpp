@@ -73,7 +73,7 @@ TEST(CudaOps, NvrtcCompileTimeOfTheDefaultMatmulKernel) {
   // A second compile of the same source comes from the module cache.
   auto again = CudaKernel::compile(mm.default_gpu_schedule(def, target), target);
   EXPECT_EQ(again->nvrtc_ms(), 0.0);
-  EXPECT_EQ(again->ptx(), k->ptx());
+  EXPECT_EQ(again->image(), k->image());
 }
 
 }  // namespace

@@ -149,7 +149,7 @@ TEST(PackageGpuKeys, TuneMissingForCudaTunesOnTheGpuAndFailsClearlyWithoutOne) {
                   Target::parse("cuda -arch=sm_80"), 2, 1.0, db);
     FAIL() << "tuning for CUDA without a device did not fail";
   } catch (const UserError& e) {
-    // tune_gpu's no-device error, not the CPU tuner's "not the host" one.
+    // the GPU tuner's no-device error, not the CPU tuner's "not the host" one.
     EXPECT_NE(std::string(e.what()).find("CUDA"), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).find("not the host"), std::string::npos) << e.what();
   }

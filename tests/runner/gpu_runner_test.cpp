@@ -42,7 +42,7 @@ struct FakeWorkload {
 /// A plan of one launch of the fake kernel `kernel` writing the output.
 GpuLaunchPlan fake_plan(const std::string& kernel, const std::string& ptx = "fake module") {
   GpuLaunchPlan p;
-  p.ptx = ptx;
+  p.image = ptx;
   p.num_args = 2;
   GpuLaunch l;
   l.kernel = kernel;
@@ -317,7 +317,7 @@ TEST(RunnerWire, LaunchPlansRoundTripAndBadOnesAreRefused) {
   p.launches[0].sizes = {5, 7};
   const GpuLaunchPlan back = plan_from_json(plan_to_json(p), "ptx");
   EXPECT_EQ(plan_to_json(back), plan_to_json(p));
-  EXPECT_EQ(back.ptx, "ptx");
+  EXPECT_EQ(back.image, "ptx");
   auto refused = [&](const std::function<void(nlohmann::json&)>& spoil, const std::string& what) {
     nlohmann::json j = plan_to_json(p);
     spoil(j);
