@@ -6,8 +6,8 @@
 #include <atomic>
 #include <thread>
 
-#include "autotune/gpu_measure.h"
 #include "codegen/cuda/nvrtc.h"
+#include "dsl/interpreter.h"
 #include "schedule/lower.h"
 
 namespace kiln {
@@ -59,6 +59,15 @@ MeasureResult CpuRunner::run(const Artifact& artifact, const MeasureOptions& opt
   return measure_in_worker(*a.kernel, op_, def_, sizes_, options);
 }
 
+GpuBuilder::GpuBuilder(const Target& target, CudaImage image, const ComputeDef& def,
+                       const OpSizes& sizes)
+    : target_(target), image_(image) {
+  for (const Tensor& t : def.inputs())
+    shape_args_.emplace_back(t.dtype(), concrete_shape(t.shape(), sizes));
+  for (const Tensor& t : def.outputs())
+    shape_args_.emplace_back(t.dtype(), concrete_shape(t.shape(), sizes));
+}
+
 std::vector<BuildResult> GpuBuilder::build(const std::vector<Candidate>& batch) {
   std::vector<BuildResult> out(batch.size());
   // NVRTC (with ptxas, for a cubin) in parallel into the module cache; it
@@ -82,7 +91,7 @@ std::vector<BuildResult> GpuBuilder::build(const std::vector<Candidate>& batch) 
     try {
       auto a = std::make_shared<GpuArtifact>();
       a->kernel = CudaKernel::compile(*batch[i].schedule, target_, "", image_);
-      a->plan = workload_plan(*a->kernel, def_, sizes_);
+      a->plan = a->kernel->plan(shape_args_);
       if (batch[i].source.empty()) out[i].compile_ms = a->kernel->nvrtc_ms();
       out[i].artifact = std::move(a);
     } catch (const std::exception& e) {

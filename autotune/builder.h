@@ -93,16 +93,16 @@ class CpuRunner : public Runner {
 /// older target; then the launch plan at the workload's sizes.
 class GpuBuilder : public Builder {
  public:
-  GpuBuilder(const Target& target, CudaImage image, const ComputeDef& def, const OpSizes& sizes)
-      : target_(target), image_(image), def_(def), sizes_(sizes) {}
+  GpuBuilder(const Target& target, CudaImage image, const ComputeDef& def, const OpSizes& sizes);
   using Builder::build;
   std::vector<BuildResult> build(const std::vector<Candidate>& batch) override;
 
  private:
   Target target_;
   CudaImage image_;
-  const ComputeDef& def_;
-  OpSizes sizes_;
+  /// Buffers of the workload's shapes, for the launch plans (made once:
+  /// only their shapes are read).
+  std::vector<Buffer> shape_args_;
 };
 
 }  // namespace kiln

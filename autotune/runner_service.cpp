@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -128,6 +129,7 @@ class Runner {
     if (fault == "hang") {
       for (;;) ::pause();
     }
+    const auto t0 = std::chrono::steady_clock::now();
     GpuLaunchPlan plan;
     std::unique_ptr<RunnerProgram> program;
     try {
@@ -142,8 +144,17 @@ class Runner {
       r["error"] = e.what();
       return r;
     }
+    const auto t1 = std::chrono::steady_clock::now();
     try {
       run(m.meta, plan, *program, r);
+      if (trace_) {
+        const auto t2 = std::chrono::steady_clock::now();
+        std::fprintf(stderr, "kiln-runner: load %.1f ms, check and time %.1f ms: %s %.4f ms x %d\n",
+                     std::chrono::duration<double, std::milli>(t1 - t0).count(),
+                     std::chrono::duration<double, std::milli>(t2 - t1).count(),
+                     r.value("status", "").c_str(), r.value("median_ms", 0.0),
+                     r.value("repeats", 0));
+      }
     } catch (const std::exception& e) {
       r["status"] = "crash";
       r["error"] = e.what();
@@ -210,6 +221,8 @@ class Runner {
   }
 
   int fd_;
+  /// KILN_RUNNER_TRACE set: each measurement's phases go to stderr.
+  bool trace_ = std::getenv("KILN_RUNNER_TRACE") != nullptr;
   std::unique_ptr<RunnerDevice> device_;
   std::unique_ptr<Session> session_;
 };

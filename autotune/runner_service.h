@@ -22,7 +22,8 @@
 /// random_inputs, outputs reset to garbage before each check) across
 /// candidates. After a fault that loses the context it answers, then exits;
 /// the tuner starts another. It dies with the process that started it
-/// (PR_SET_PDEATHSIG) and exits when the socket closes.
+/// (PR_SET_PDEATHSIG) and exits when the socket closes. With
+/// KILN_RUNNER_TRACE set it prints each measurement's phases to stderr.
 
 namespace kiln {
 

@@ -53,6 +53,14 @@ class TuneBackend {
   /// The arguments every measurement of the CPU runs on, made once (see
   /// MeasureOptions::prepared); none for the GPU, whose runner makes its own.
   virtual bool wants_prepared_args() const = 0;
+  /// Milliseconds of timed runs per candidate (MeasureOptions::budget_ms),
+  /// given the caller's.
+  virtual double timing_budget_ms(double asked) const { return asked; }
+  /// Whether the next batch may be built while this one is measured: true
+  /// when building does not disturb measuring (the GPU's runner is another
+  /// process on another device); false for the CPU, where compiles would
+  /// share the cores being timed and forked workers need no other threads.
+  virtual bool builds_while_measuring() const = 0;
 
  protected:
   Target target_;

@@ -67,6 +67,7 @@ class CpuTuneBackend : public TuneBackend {
   bool reference_is_the_default() const override { return true; }
   double setup_s() const override { return 2.0; }
   bool wants_prepared_args() const override { return true; }
+  bool builds_while_measuring() const override { return false; }
 
  private:
   const Op& op_;

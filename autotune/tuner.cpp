@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 
 #include "autotune/confirm.h"
 #include "autotune/trial_loop.h"
@@ -112,6 +113,7 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   TrialLoop loop(db, t, op.flops(sizes, options), t0, result);
 
   MeasureOptions measure = t.measure;
+  measure.budget_ms = b.timing_budget_ms(t.measure.budget_ms);
   // CPU workers inherit these instead of making their own. Never run in
   // this process, so each worker finds the outputs still garbage-filled
   // and a candidate that skips an element fails its check.
@@ -148,20 +150,44 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   // A retune starts from the stored best, so it never reports worse.
   loop.start_from_stored_best();
 
+  // Batches are proposed on this thread (lowering is not shared between
+  // threads); where the backend allows, the next batch builds on another
+  // thread while this one is measured, proposed by the model as it was then.
   int empty_rounds = 0;
   std::vector<KnobValues> first = {b.default_knobs()};
+  struct BuiltBatch {
+    std::vector<Candidate> candidates;
+    std::vector<BuildResult> built;
+    bool ranked = false;
+  };
+  // Proposes a batch and starts building it; an invalid future when the
+  // search had nothing new this round.
+  auto propose_and_build = [&]() -> std::future<BuiltBatch> {
+    BuiltBatch next;
+    next.ranked = model.trained();
+    next.candidates = b.search().next_batch(model, first, &result.trials_rejected);
+    first.clear();
+    if (next.candidates.empty()) return {};
+    const auto policy = b.builds_while_measuring() ? std::launch::async : std::launch::deferred;
+    return std::async(policy, [&b, next = std::move(next)]() mutable {
+      next.built = b.builder().build(next.candidates);
+      return std::move(next);
+    });
+  };
+  std::future<BuiltBatch> pending;
   const auto search_start = std::chrono::steady_clock::now();
   while (!loop.stopped()) {
-    const bool ranked = model.trained();
-    const std::vector<Candidate> batch =
-        b.search().next_batch(model, first, &result.trials_rejected);
-    first.clear();
-    if (batch.empty()) {
+    if (!pending.valid()) pending = propose_and_build();
+    if (!pending.valid()) {
       if (++empty_rounds >= 3) break;  // the space is exhausted
       continue;
     }
     empty_rounds = 0;
-    const std::vector<BuildResult> built = b.builder().build(batch);
+    const BuiltBatch current = pending.get();
+    if (b.builds_while_measuring() && !loop.out_of_time()) pending = propose_and_build();
+    const std::vector<Candidate>& batch = current.candidates;
+    const std::vector<BuildResult>& built = current.built;
+    const bool ranked = current.ranked;
     for (size_t i = 0; i < batch.size() && !loop.stopped(); ++i) {
       const int trial = loop.next_trial();
       MeasureResult m;
@@ -178,6 +204,7 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
     loop.set_reserve_s(confirm_reserve_s(
         t.time_budget_s, seconds_since(search_start) / std::max(1, result.trials_measured)));
   }
+  if (pending.valid()) pending.wait();  // built, never measured: the budget ran out
   // The front-runners and the default, measured again in turns.
   auto measure_trace = [&](const std::string& trace_json, double* compile_ms) {
     try {

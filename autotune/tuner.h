@@ -97,6 +97,9 @@ struct TuneHooks {
   /// Measures one compiled candidate; unset: the runner process. An
   /// exception it throws is a failed trial ("crash"), not the tuner's end.
   std::function<MeasureResult(const CudaKernel&, const MeasureOptions&)> measure;
+  /// The runner process's device (autotune/runner_device.h): "cuda", or
+  /// "fake" for tests of the tuner's path through a real runner process.
+  std::string runner_device = "cuda";
 };
 
 /// Tunes op at sizes/options (missing ones take their defaults) for

@@ -20,7 +20,9 @@ fi
 rm -rf build libs.device && mkdir -p libs.device
 xz -dc .device/kiln-build.tar.xz | tar -xf - && mv libs libs.device/lib
 export LD_LIBRARY_PATH="$PWD/libs.device/lib:$PWD/build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export KILN_DB="$OUTDIR/device_check.db" TMPDIR="$OUTDIR/tmp"
+# The database and the tests' files stay out of OUTDIR (only logs go there).
+export KILN_DB=/tmp/kiln_device_check/device_check.db TMPDIR=/tmp/kiln_device_check/tmp
+rm -rf /tmp/kiln_device_check
 mkdir -p "$TMPDIR"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 K=build/kiln
@@ -55,10 +57,21 @@ echo "== kiln bench"
 } > "$OUTDIR/kiln.jsonl"
 
 echo "== kiln tune matmul 4096 (${TUNE_S} s)"
-timeout $((TUNE_S + 120)) $K tune matmul --shape M=4096,N=4096,K=4096 --target cuda \
+KILN_RUNNER_TRACE=1 timeout $((TUNE_S + 120)) $K tune matmul --shape M=4096,N=4096,K=4096 --target cuda \
   --time-budget "$TUNE_S" --json > "$OUTDIR/tune.json" 2> "$OUTDIR/tune.err"
 echo "tune exit $?"
-tail -3 "$OUTDIR/tune.err"
+grep -v "^kiln-runner" "$OUTDIR/tune.err" | tail -2
+python3 - "$OUTDIR/tune.err" <<'PY'
+import re, statistics, sys
+lines = open(sys.argv[1]).read().splitlines()
+loads = [float(m.group(1)) for l in lines if (m := re.search(r"load ([0-9.]+) ms", l))]
+runs = [float(m.group(1)) for l in lines if (m := re.search(r"check and time ([0-9.]+) ms", l))]
+first = next((l for l in lines if l.startswith("trial 1:")), "")
+if loads:
+    print(f"runner: {len(loads)} measurements, module load median {statistics.median(loads):.1f} ms, "
+          f"check and time median {statistics.median(runs):.1f} ms")
+print("first trial:", first)
+PY
 python3 - "$OUTDIR/tune.json" <<'PY'
 import json, sys
 try:

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "autotune/builder.h"
 #include "autotune/gpu_search.h"
 #include "autotune/gpu_measure.h"
 #include "autotune/tuner.h"
@@ -335,6 +336,70 @@ TEST(GpuTune, OnTheDeviceTheBestIsVerifiedAndServedToBench) {
                                             "--schedule tuned --json --db " + db_path);
   ASSERT_EQ(bench_code, 0) << bench;
   EXPECT_NE(bench.find("\"verified\":true"), std::string::npos) << bench;
+}
+
+}  // namespace
+}  // namespace kiln
+
+namespace kiln {
+namespace {
+
+TEST(GpuBuilder, CubinsForTheDevicesSmAndPlansAtTheWorkloadsSizes) {
+  KILN_REQUIRE_NVRTC();
+  const Workload w = matmul(70, 33, 19);
+  const Target sm90 = Target::parse("cuda -arch=sm_90");
+  Candidate c;
+  c.schedule = std::make_shared<const Schedule>(w.op->default_gpu_schedule(w.def, sm90));
+  for (CudaImage image : {CudaImage::Cubin, CudaImage::Ptx}) {
+    GpuBuilder builder(sm90, image, w.def, w.sizes);
+    const std::vector<BuildResult> built = builder.build(std::vector<Candidate>{c});
+    ASSERT_EQ(built.size(), 1u);
+    ASSERT_TRUE(built[0].artifact) << built[0].error;
+    const auto& a = dynamic_cast<const GpuArtifact&>(*built[0].artifact);
+    if (image == CudaImage::Cubin) {
+      EXPECT_EQ(a.plan.image.substr(0, 4), "\x7f" "ELF") << "not a cubin";
+    } else {
+      EXPECT_NE(a.plan.image.find(".target sm_90"), std::string::npos);
+    }
+    ASSERT_EQ(a.plan.launches.size(), a.kernel->program().kernels.size());
+    EXPECT_EQ(a.plan.num_args, 3);
+    for (const GpuLaunch& l : a.plan.launches) {
+      EXPECT_GE(l.grid[0], 1);
+      for (int64_t s : l.sizes) EXPECT_TRUE(s == 70 || s == 33 || s == 19) << s;
+    }
+  }
+  // A source NVRTC refuses is the build's error, not an exception.
+  Candidate broken = c;
+  broken.source = "this is not CUDA";
+  GpuBuilder builder(sm90, CudaImage::Cubin, w.def, w.sizes);
+  const BuildResult r = builder.build(std::vector<Candidate>{broken}).front();
+  EXPECT_FALSE(r.artifact);
+  EXPECT_NE(r.error.find("NVRTC failed"), std::string::npos) << r.error;
+}
+
+TEST(GpuTune, TheTunerMeasuresThroughARunnerProcessAfterNvrtc) {
+  KILN_REQUIRE_NVRTC();
+  // This process compiles with NVRTC, then every measurement goes to a
+  // kiln-runner started with exec (here over the fake device, which knows
+  // no real kernel): each trial comes back from it, none is lost.
+  const Workload w = matmul(40, 24, 16);
+  TuneHooks hooks;
+  hooks.device = kFakeGpu;
+  hooks.runner_device = "fake";
+  TuneOptions o;
+  o.trials = 5;
+  o.batch = 3;
+  o.db_path = fresh_db("runner");
+  const TuneResult r = tune(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
+  EXPECT_EQ(r.trials_measured, 5);
+  EXPECT_EQ(r.trials_invalid, 5);
+  const std::vector<TuningRecord> records = TuningDatabase::open(o.db_path).records(r.workload.key);
+  ASSERT_EQ(records.size(), 6u);  // the default and five trials
+  for (const TuningRecord& rec : records) {
+    EXPECT_EQ(rec.status, "crash");
+    EXPECT_NE(rec.error.find("the fake device has no kernel 'matmul_"), std::string::npos)
+        << rec.error;
+  }
 }
 
 }  // namespace
