@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "autotune/verify.h"
+
 namespace kiln {
 
 namespace {
@@ -149,9 +151,9 @@ MeasureArgs make_measure_args(const ComputeDef& def, const OpSizes& sizes) {
 
 bool check_first_run(const Op& op, const ComputeDef& def, const MeasureArgs& a,
                      const MeasureOptions& options, MeasureWire& w) {
-  w.max_rel_err = options.expected ? compare_outputs(a.outputs, *options.expected)
-                                   : op.check(def, a.inputs, a.outputs);
-  if (w.max_rel_err <= op.tolerance(def)) return true;
+  const Verification v = verify_outputs(op, def, a.inputs, a.outputs, options.expected);
+  w.max_rel_err = v.max_rel_err;
+  if (v.ok()) return true;
   w.invalid = 1;  // NaN too
   std::snprintf(w.error, sizeof w.error,
                 "max relative error %.3g against the reference exceeds the tolerance %.0e",

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "autotune/timing.h"
+#include "autotune/verify.h"
 #include "cli/bench_gpu.h"
 #include "cli/common.h"
 #include "runtime/calibration.h"
@@ -31,7 +32,7 @@ int run_bench(const BenchArgs& a) {
   if (a.threads > 0) set_num_threads(a.threads);
   const Workload w = make_workload(a.op, a.shape, a.dtype);
   const Target target = Target::host();
-  const Schedule sch = a.schedule == "tuned" ? tuned_schedule(w, target, a.db)
+  const Schedule sch = a.schedule == "tuned" ? tuned_schedule(w, target, MeasuredOn::host(num_threads()), a.db)
                                                : load_schedule(w, target, a.schedule);
 
   double t0 = now_ms();
@@ -41,17 +42,11 @@ int run_bench(const BenchArgs& a) {
   const std::shared_ptr<const CompiledKernel> kernel = compile_jit(f, target);
   const double compile_ms = now_ms() - t0;
 
-  std::vector<Buffer> inputs = random_inputs(w.def, w.sizes);
-  std::vector<Buffer> outputs = zero_outputs(w.def, w.sizes);
-  // Garbage in the outputs: a kernel that skips some elements must not pass
-  // by leaving zeros where zeros happen to be right.
-  for (size_t o = 0; o < outputs.size(); ++o) outputs[o].fill_random(1000 + o, -100, 100);
-  std::vector<Buffer> args = inputs;
-  args.insert(args.end(), outputs.begin(), outputs.end());
-  kernel->run(args);
-  const double err = w.op->check(w.def, inputs, outputs);
-  const double tolerance = w.op->tolerance(w.def);
-  const bool verified = err <= tolerance;
+  std::vector<Buffer> args;
+  const Verification v = verify_kernel(
+      *w.op, w.def, w.sizes, [&](const std::vector<Buffer>& a) { kernel->run(a); }, &args);
+  const double err = v.max_rel_err, tolerance = v.tolerance;
+  const bool verified = v.ok();
 
   const std::string dtype = w.options.at("dtype");
   nlohmann::json j = {{"op", w.op->name()},

@@ -8,39 +8,12 @@
 #include <iostream>
 
 #include "autotune/tuner.h"
+#include "autotune/verify.h"
 #include "cli/common.h"
 #include "codegen/cuda/cuda_kernel.h"
 #include "runtime/cuda_driver.h"
 
 namespace kiln::cli {
-namespace {
-
-/// `--schedule tuned --target cuda`: the database's best for w on this GPU.
-Schedule tuned_gpu_schedule(const Workload& w, const Target& target,
-                            const cuda::DeviceInfo& device, const std::string& db_path) {
-  TuningDatabase db = TuningDatabase::open(default_database_path(db_path));
-  const GpuFingerprint gpu{device.name, device.sm, device.driver_version};
-  const std::optional<TuningRecord> best =
-      tuned_record(db, *w.op, w.sizes, w.options, target, MeasuredOn::device(gpu));
-  if (!best) {
-    user_error << w.op->name() << " " << shape_string(w) << " for " << target.str() << " on "
-               << device.name << " (driver " << device.driver_version << ") is not tuned in "
-               << db.path() << "; run `kiln tune " << w.op->name() << " --shape "
-               << shape_string(w) << " --target '" << target.str() << "'"
-               << (db_path.empty() ? "" : " --db " + db_path)
-               << "` first (the GPU and its driver are part of the workload)";
-  }
-  try {
-    return Schedule::replay(w.def, Trace::from_json(best->trace_json));
-  } catch (const ScheduleError& e) {
-    user_error << "the tuned GPU schedule of " << w.op->name() << " " << shape_string(w)
-               << " in " << db.path() << " (record " << best->id << ") no longer applies: "
-               << e.short_message() << "; retune with `kiln tune ... --target cuda --retune`";
-  }
-  return Schedule(w.def);  // not reached: user_error throws
-}
-
-}  // namespace
 
 int run_gpu_bench(const GpuBenchArgs& a) {
   const Workload w = make_workload(a.op, a.shape, a.dtype);
@@ -48,22 +21,19 @@ int run_gpu_bench(const GpuBenchArgs& a) {
   // Checked before compiling: the answer to "why no figures" comes first.
   const cuda::DeviceInfo device = cuda::device_info();
   if (target.sm == 0) target.sm = device.sm;
-  const Schedule sch = a.schedule == "tuned" ? tuned_gpu_schedule(w, target, device, a.db)
+  const GpuFingerprint gpu{device.name, device.sm, device.driver_version};
+  const Schedule sch = a.schedule == "tuned" ? tuned_schedule(w, target, MeasuredOn::device(gpu), a.db)
                                              : load_schedule(w, target, a.schedule);
 
   double t0 = now_ms();
   const std::shared_ptr<const CudaKernel> kernel = CudaKernel::compile(sch, target);
   const double compile_ms = now_ms() - t0;
 
-  std::vector<Buffer> inputs = random_inputs(w.def, w.sizes);
-  std::vector<Buffer> outputs = zero_outputs(w.def, w.sizes);
-  for (size_t o = 0; o < outputs.size(); ++o) outputs[o].fill_random(1000 + o, -100, 100);
-  std::vector<Buffer> args = inputs;
-  args.insert(args.end(), outputs.begin(), outputs.end());
-  kernel->run(args);
-  const double err = w.op->check(w.def, inputs, outputs);
-  const double tolerance = w.op->tolerance(w.def);
-  const bool verified = err <= tolerance;
+  std::vector<Buffer> args;
+  const Verification v = verify_kernel(
+      *w.op, w.def, w.sizes, [&](const std::vector<Buffer>& a) { kernel->run(a); }, &args);
+  const double err = v.max_rel_err, tolerance = v.tolerance;
+  const bool verified = v.ok();
 
   nlohmann::json j = {{"op", w.op->name()},
                       {"shape", shape_json(w)},

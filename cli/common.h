@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "autotune/tuner.h"
 #include "kiln.h"
 #include "ops/op.h"
 
@@ -58,9 +59,11 @@ Workload make_workload(const std::string& op_name, const std::string& shape,
 Schedule load_schedule(const Workload& w, const Target& target, const std::string& source);
 
 /// `--schedule tuned`: the best schedule the tuning database at db_path
-/// ("" = default_database_path()) holds for w on target with the current
-/// thread count. Throws UserError saying how to tune it when there is none.
-Schedule tuned_schedule(const Workload& w, const Target& target, const std::string& db_path);
+/// ("" = default_database_path()) holds for w on target, measured `on` the
+/// host with a thread count or on a GPU. Throws UserError saying how to
+/// tune it when there is none.
+Schedule tuned_schedule(const Workload& w, const Target& target, const MeasuredOn& on,
+                        const std::string& db_path);
 
 /// The sizes as a JSON object {"M": 1024, ...}, options included.
 nlohmann::json shape_json(const Workload& w);

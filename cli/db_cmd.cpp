@@ -13,6 +13,7 @@
 
 #include "autotune/database.h"
 #include "autotune/timing.h"
+#include "autotune/verify.h"
 #include "autotune/workload.h"
 #include "cli/common.h"
 
@@ -243,16 +244,12 @@ Verdict verify_one(const WorkloadKey& w, const TuningRecord& best) {
     const WorkloadKey now = make_workload_key(*wl.op, wl.def, wl.sizes, wl.options, target, threads);
     const Schedule sch = Schedule::replay(wl.def, Trace::from_json(best.trace_json));
     const std::shared_ptr<const CompiledKernel> kernel = compile_jit(lower(sch), target);
-    std::vector<Buffer> inputs = random_inputs(wl.def, wl.sizes);
-    std::vector<Buffer> outputs = zero_outputs(wl.def, wl.sizes);
-    for (size_t o = 0; o < outputs.size(); ++o) outputs[o].fill_random(1000 + o, -100, 100);
-    std::vector<Buffer> args = inputs;
-    args.insert(args.end(), outputs.begin(), outputs.end());
-    kernel->run(args);
-    const double err = wl.op->check(wl.def, inputs, outputs);
-    if (err > wl.op->tolerance(wl.def)) {
+    std::vector<Buffer> args;
+    const Verification check = verify_kernel(
+        *wl.op, wl.def, wl.sizes, [&](const std::vector<Buffer>& a) { kernel->run(a); }, &args);
+    if (!check.ok()) {
       v.status = "failed";
-      v.detail = "wrong result: max relative error " + std::to_string(err);
+      v.detail = "wrong result: max relative error " + std::to_string(check.max_rel_err);
       return v;
     }
     v.now_ms = time_kernel(*kernel, args).median_ms;

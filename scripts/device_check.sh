@@ -4,8 +4,9 @@
 # the GPU tests, `kiln bench --target cuda` of each workload beside PyTorch's
 # vendor kernels (fp32, TF32 off, CUDA-event medians), and a `kiln tune`
 # of matmul 4096 (TUNE_S seconds, default 120) benched after. Logs go to
-# OUTDIR (default $OUT, else /tmp/kiln_device_check). Exits non-zero when a
-# GPU test fails.
+# OUTDIR (default $OUT, else /tmp/kiln_device_check). QUICK=1 skips the
+# benches and PyTorch (tests and the tune only). Exits non-zero when a GPU
+# test fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUTDIR=${OUTDIR:-${OUT:-/tmp/kiln_device_check}}
@@ -33,10 +34,6 @@ tests_rc=$?
 grep -E "^\[ *(FAILED|PASSED|SKIPPED) " "$OUTDIR/tests.log" | sort | uniq | head -40
 echo "tests exit $tests_rc"
 
-echo "== vendor (PyTorch)"
-python3 scripts/device/torch_baseline.py > "$OUTDIR/torch.jsonl" 2> "$OUTDIR/torch.err"
-echo "torch exit $?"
-
 bench() {  # name, op, shape, schedule
   timeout 120 $K bench "$2" --shape "$3" --target cuda --schedule "$4" --json \
     2>>"$OUTDIR/bench.err" | tail -1 | python3 -c "
@@ -45,6 +42,11 @@ try: j=json.loads(sys.stdin.read())
 except Exception: j={}
 print(json.dumps({'name':'$1','schedule':'$4','ms':j.get('median_ms'),'verified':j.get('verified'),'nvrtc_ms':j.get('nvrtc_ms')}))"
 }
+if [ -z "${QUICK:-}" ]; then
+echo "== vendor (PyTorch)"
+python3 scripts/device/torch_baseline.py > "$OUTDIR/torch.jsonl" 2> "$OUTDIR/torch.err"
+echo "torch exit $?"
+
 echo "== kiln bench"
 {
   for n in 1024 4096 8192; do bench "matmul $n" matmul M=$n,N=$n,K=$n default; done
@@ -55,6 +57,7 @@ echo "== kiln bench"
   bench "relu 4096x4096" relu M=4096,N=4096 default
   bench "batch_matmul 8x256" batch_matmul B=8,M=256,N=256,K=256 default
 } > "$OUTDIR/kiln.jsonl"
+fi
 
 echo "== kiln tune matmul 4096 (${TUNE_S} s)"
 KILN_RUNNER_TRACE=1 timeout $((TUNE_S + 120)) $K tune matmul --shape M=4096,N=4096,K=4096 --target cuda \
@@ -89,6 +92,7 @@ import sqlite3,sys
 c=sqlite3.connect('$KILN_DB')
 print(c.execute('select status, count(*) from records group by status').fetchall())"
 
+[ -f "$OUTDIR/torch.jsonl" ] || : > "$OUTDIR/torch.jsonl"
 echo "== table (ms, CUDA-event medians; ratio = vendor time / kiln time, higher is better)"
 python3 - "$OUTDIR/kiln.jsonl" "$OUTDIR/torch.jsonl" <<'PY'
 import json, sys
