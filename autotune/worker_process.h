@@ -6,9 +6,10 @@
 /// The child runs the body, writes one fixed-size plain-data result to a
 /// pipe and calls _exit; the parent reads it or, at the deadline, kills the
 /// child. A body that crashes, hangs or exits early costs the caller one
-/// failed run, never its own process. Both measuring workers use it: the
-/// CPU one (autotune/measure.cpp) and the CUDA one (autotune/gpu_measure.cpp,
-/// which also asks for the device in a worker).
+/// failed run, never its own process. The CPU measurement uses it
+/// (autotune/measure.cpp). GPU candidates are not measured in forked
+/// workers: a child forked after NVRTC cannot use CUDA, so they go to a
+/// process started with exec (autotune/gpu_runner.h).
 ///
 ///   MeasureWire wire;
 ///   WorkerEnd end = run_in_worker([&](MeasureWire& w) { ... }, 20.0, "worker", &wire);

@@ -16,8 +16,8 @@ namespace kiln::cuda {
 bool device_available(std::string* why = nullptr);
 
 /// Whether this process has called cuInit (asked for a device before). CUDA
-/// cannot be used in a child fork()ed after that, so a caller measuring in
-/// forked workers probes and runs in-process instead when this is true.
+/// cannot be used in a child fork()ed after that (nor after an NVRTC
+/// compile), which is why the tuner measures in a process started with exec.
 bool initialized();
 
 /// The device kiln uses.
