@@ -12,6 +12,7 @@
 #include "autotune/verify.h"
 #include "cli/bench_gpu.h"
 #include "cli/common.h"
+#include "cli/validators.h"
 #include "runtime/calibration.h"
 
 namespace kiln::cli {
@@ -137,10 +138,10 @@ void add_bench_command(CLI::App& app, Action* action) {
   sub->add_option("--db", args->db, "tuning database for --schedule tuned (default: $KILN_DB, "
                                     "else ~/.cache/kiln/tuning.db)");
   sub->add_option("--threads", args->threads, "threads for parallel loops")
-      ->check(CLI::PositiveNumber);
+      ->check(thread_count());
   sub->add_option("--repeat", args->repeat, "timed runs (default: 10, or as many as fit in 2 s, "
                                             "at least 3)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   sub->add_option("--dtype", args->dtype, "element type, when the op offers more than one");
   sub->add_flag("--json", args->json, "print one JSON object");
   sub->add_option("--target", args->target,

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "cli/common.h"
+#include "cli/validators.h"
 #include "runtime/calibration.h"
 
 namespace kiln::cli {
@@ -56,7 +57,7 @@ void add_calibrate_command(CLI::App& app, Action* action) {
   CLI::App* sub = app.add_subcommand(
       "calibrate", "measure this machine's peak FLOP/s and memory bandwidth for `kiln bench`");
   sub->add_option("--threads", args->threads, "threads to measure with (default: the pool's)")
-      ->check(CLI::PositiveNumber);
+      ->check(thread_count());
   sub->add_flag("--json", args->json, "print one JSON object");
   sub->callback([args, action] { *action = [args] { return run_calibrate(*args); }; });
 }

@@ -16,6 +16,7 @@
 #include "autotune/verify.h"
 #include "autotune/workload.h"
 #include "cli/common.h"
+#include "cli/validators.h"
 
 namespace kiln::cli {
 namespace {
@@ -345,7 +346,7 @@ void add_db_command(CLI::App& app, Action* action) {
   prune->add_flag("--invalid", args->invalid, "delete every record that is not ok");
   prune->add_option("--older-than-days", args->older_than_days,
                     "delete records older than this many days")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   CLI::App* verify = leaf("verify", "re-measure stored bests; exit 1 on a regression", run_verify);
   verify->add_option("--key", args->key, "only workloads whose key starts with this");
   verify->add_flag("--json", args->json, "print one JSON object");

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/common.h"
+#include "cli/validators.h"
 
 int main(int argc, char** argv) {
   using namespace kiln::cli;
@@ -24,9 +25,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version arrive as "errors" with exit code 0.
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return report_parse_error(app, e, argc, argv);
   }
   if (!action) return 0;
   return run_guarded(action);

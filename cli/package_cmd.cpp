@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/common.h"
+#include "cli/validators.h"
 #include "package/build_package.h"
 #include "package/c_api.h"
 
@@ -84,10 +85,10 @@ void add_package_command(CLI::App& app, Action* action) {
                              "tune concrete kernels the database has no schedule for");
   sub->add_option("--time-budget", args->time_budget, "seconds of tuning for the whole package")
       ->needs(tune)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   sub->add_option("--target", args->target, "overrides the spec's target, e.g. llvm");
   sub->add_option("--threads", args->threads, "thread count of the workloads looked up or tuned")
-      ->check(CLI::PositiveNumber);
+      ->check(thread_count());
   sub->add_flag("--json", args->json, "print the result as JSON");
   sub->callback([args, action] { *action = [args] { return run_package(*args); }; });
 }

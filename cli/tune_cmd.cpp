@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "autotune/tuner.h"
 #include "cli/common.h"
+#include "cli/validators.h"
 
 namespace kiln::cli {
 namespace {
@@ -80,9 +82,29 @@ Target tune_target(const TuneArgs& a) {
   return Target::host();
 }
 
+/// Refuses a --save path that cannot be written, before any tuning: a
+/// search of minutes must not end in "cannot write".
+void check_writable(const std::string& path) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  std::error_code ec;
+  if (fs::is_directory(p, ec))
+    user_error << "--save '" << path << "' is a directory; name a file, e.g. " << (p / "best.json").string();
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec))
+    user_error << "--save '" << path << "': the directory '" << dir.string() << "' does not exist";
+  const bool exists = fs::exists(p, ec);
+  if (::access((exists ? p : dir).c_str(), W_OK) != 0) {
+    user_error << "--save '" << path << "': " << (exists ? "the file" : "the directory '" + dir.string() + "'")
+               << " is not writable";
+  }
+}
+
 int run_tune(const TuneArgs& a) {
   const Workload w = make_workload(a.op, a.shape, a.dtype);
   const Target target = tune_target(a);
+  check_writable(a.save);
   const bool gpu = target.kind == Target::Kind::CUDA;
   TuneOptions o;
   o.trials = a.trials;
@@ -197,18 +219,18 @@ void add_tune_command(CLI::App& app, Action* action) {
   sub->add_option("--shape", args->shape, "parameters, e.g. M=1024,N=1024,K=1024 (others default)");
   sub->add_option("--trials", args->trials, "measured-trial budget (default: 200 when no "
                                             "--time-budget)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   sub->add_option("--time-budget", args->time_budget, "seconds to search")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   sub->add_option("--db", args->db, "tuning database (default: $KILN_DB, else "
                                     "~/.cache/kiln/tuning.db)");
   sub->add_option("--target", args->target, "where to tune: 'host' (default) or 'cuda', "
                                             "'cuda -arch=sm_XX' (on the GPU; needs a device)");
   sub->add_option("--threads", args->threads, "threads for parallel loops (CPU targets)")
-      ->check(CLI::PositiveNumber);
+      ->check(thread_count());
   sub->add_option("--seed", args->seed, "random seed of the search");
   sub->add_option("--timeout", args->timeout, "seconds before a candidate's run is killed")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   sub->add_option("--dtype", args->dtype, "element type, when the op offers more than one");
   sub->add_option("--save", args->save, "also write the best schedule's trace to this file");
   sub->add_flag("--retune", args->retune, "search again even when the workload is tuned, "

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -185,6 +186,47 @@ TEST(Cli, UsageErrorsExitTwo) {
   const Result stage = run_kiln(std::string("show ") + kSmall + " --stage nonsense");
   EXPECT_EQ(stage.exit_code, 1) << stage.output;
   EXPECT_NE(stage.output.find("valid stages"), std::string::npos) << stage.output;
+}
+
+TEST(Cli, ArgumentErrorsAreWordedByKilnAndExitTwo) {
+  // Each: the arguments, the one-line message expected, and no CLI11 wording.
+  const std::pair<std::string, std::string> cases[] = {
+      {"bench matmul --threads 0", "kiln: --threads: must be a thread count from 1 to 1024, not '0' "
+                                   "(see `kiln bench --help`)"},
+      {"tune matmul --threads 100000", "must be a thread count from 1 to 1024, not '100000'"},
+      {"tune matmul --trials -3", "kiln: --trials: must be a positive number, not '-3'"},
+      {"bench matmul --repeat x", "kiln: --repeat: must be a positive number, not 'x'"},
+      {"frobnicate", "kiln: unknown command 'frobnicate'; the commands are bench, show, ops"},
+      {"", "kiln: no command given; the commands are bench"},
+      {"tune matmul --bogus", "kiln: the following argument was not expected: --bogus "
+                              "(see `kiln tune --help`)"},
+  };
+  for (const auto& [args, want] : cases) {
+    SCOPED_TRACE("kiln " + args);
+    const Result r = run_kiln(args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_EQ(r.output.rfind("kiln: ", 0), 0u) << r.output;
+    EXPECT_NE(r.output.find(want), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("not in range"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("Run with --help"), std::string::npos) << r.output;
+  }
+  EXPECT_EQ(run_kiln("--help").exit_code, 0);
+}
+
+TEST(Cli, TuneRefusesAnUnwritableSaveBeforeSearching) {
+  const std::string dir = ::testing::TempDir();
+  for (const auto& [save, why] : std::vector<std::pair<std::string, std::string>>{
+           {"/nonexistent_kiln_dir/x.json", "the directory '/nonexistent_kiln_dir' does not exist"},
+           {dir, "is a directory; name a file"}}) {
+    SCOPED_TRACE(save);
+    const auto t0 = std::chrono::steady_clock::now();
+    // A long budget: refused before any of it is spent.
+    const Result r = run_kiln(std::string("tune ") + kSmall + " --time-budget 600 --save " + save +
+                              " --db " + dir + "kiln_cli_save_" + std::to_string(getpid()) + ".db");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find(why), std::string::npos) << r.output;
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 30.0);
+  }
 }
 
 }  // namespace
