@@ -61,8 +61,10 @@ const std::vector<std::pair<std::string, std::string>>& package_error_codes() {
       {"ERROR_LAYOUT", "a tensor is not dense row-major (contiguous)"},
       {"ERROR_OVERLAP", "an output shares memory with another argument"},
       {"ERROR_NO_KERNEL", "the package has no kernel for these sizes"},
-      {"ERROR_KERNEL", "the kernel failed (an intermediate buffer could not be allocated)"},
+      {"ERROR_KERNEL", "the kernel failed (an intermediate buffer could not be allocated, or "
+                       "the thread pool could not start)"},
       {"ERROR_CUDA", "the CUDA driver failed or is missing (GPU packages)"},
+      {"ERROR_ARGUMENT", "an argument out of its range (a thread count)"},
   };
   return codes;
 }
@@ -127,8 +129,9 @@ std::string package_c_header(const PackagePlan& plan) {
   }
   h << "\n/* The message of the calling thread's last failure (\"\" before any). */\n"
     << "const char* " << plan.name << "_last_error(void);\n"
-    << "/* Threads the kernels' parallel loops use (default: KILN_NUM_THREADS, else every core). */\n"
-    << "void " << plan.name << "_set_num_threads(int n);\nint " << plan.name << "_num_threads(void);\n\n"
+    << "/* Threads the kernels' parallel loops use (default: KILN_NUM_THREADS, else every core);\n"
+    << " * n from 1 to 1024, else " << P << "_ERROR_ARGUMENT and the count is unchanged. */\n"
+    << "int " << plan.name << "_set_num_threads(int n);\nint " << plan.name << "_num_threads(void);\n\n"
     << "/* Every function takes its inputs, then its outputs, as DLPack tensors in "
     << (gpu ? "GPU\n * memory (kDLCUDA, all on one device)" : "host\n * memory (kDLCPU)") << ", dense row-major (strides NULL, or those of a contiguous tensor),\n"
     << " * with the dtypes and shapes below; the caller allocates the outputs\n"

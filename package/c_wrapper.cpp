@@ -18,7 +18,8 @@ namespace kiln {
 
 namespace {
 
-/// Helpers every wrapper file starts with. @P@_ stands for the macro prefix.
+/// Helpers every wrapper file starts with. @P@_ stands for the macro prefix
+/// (and @N@_, in the functions, for the package name).
 const char* kPrelude = R"PRELUDE(/* Thread-local, so concurrent callers each see their own failure. */
 static _Thread_local char g_error[1024];
 
@@ -371,6 +372,9 @@ std::string call_function(const PackageFunction& fn) {
     << "; the package holds kernels for " << c_escape(known)
     << " (a name is a free size): add these sizes to the spec and rebuild the package\", " << F
     << sizes_args << ");\n  }\n"
+    << "  if (rc == 2) {\n    return fail(@P@_ERROR_KERNEL, \"%s: the system refused to start %d "
+    << "threads for the kernel's parallel loops; use fewer with @N@_set_num_threads\", " << F
+    << ", kiln_num_threads());\n  }\n"
     << "  if (rc != 0) {\n    return fail(@P@_ERROR_KERNEL, \"%s: the kernel failed with code %d "
     << "(an intermediate buffer could not be allocated)\", " << F << ", rc);\n  }\n"
     << "  return @P@_OK;\n}\n\n";
@@ -388,6 +392,8 @@ std::string package_c_wrapper(const PackagePlan& plan, const std::map<std::strin
     << "#include <stdarg.h>\n#include <stdint.h>\n#include <stdio.h>\n\n#include \"" << plan.name
     << ".h\"\n\n/* The kiln runtime (libkiln_runtime.a). */\n"
     << "void kiln_set_num_threads(int n);\nint kiln_num_threads(void);\n\n";
+  // (kiln_parallel_for returns KILN_ERROR_NO_THREADS, 2, when its threads
+  // could not start: runtime/thread_pool.h.)
   if (!gpu) {
     c << "/* The kernels. */\n";
     for (const PackageFunction& fn : plan.functions) {
@@ -396,7 +402,10 @@ std::string package_c_wrapper(const PackagePlan& plan, const std::map<std::strin
   }
   c << "\n" << kPrelude << "\n"
     << "const char* " << plan.name << "_last_error(void) { return g_error; }\n"
-    << "void " << plan.name << "_set_num_threads(int n) { kiln_set_num_threads(n); }\n"
+    << "int " << plan.name << "_set_num_threads(int n) {\n"
+    << "  if (n < 1 || n > 1024) {\n"
+    << "    return fail(@P@_ERROR_ARGUMENT, \"" << plan.name << "_set_num_threads: %d threads; use 1 to "
+    << "1024\", n);\n  }\n  kiln_set_num_threads(n);\n  return @P@_OK;\n}\n"
     << "int " << plan.name << "_num_threads(void) { return kiln_num_threads(); }\n\n";
   if (gpu) {
     int count = 0;
@@ -415,7 +424,8 @@ std::string package_c_wrapper(const PackagePlan& plan, const std::map<std::strin
     c << "/* ---- " << fn.name << " */\n\n"
       << sizes_function(fn) << output_shapes_function(fn) << call_function(fn);
   }
-  return replace_all(c.str(), "@P@_", macro_prefix(plan.name) + "_");
+  return replace_all(replace_all(c.str(), "@P@_", macro_prefix(plan.name) + "_"), "@N@_",
+                     plan.name + "_");
 }
 
 }  // namespace kiln

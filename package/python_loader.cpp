@@ -55,6 +55,7 @@ _P_DLTENSOR = ctypes.POINTER(DLTensor)
 _P_INT64 = ctypes.POINTER(ctypes.c_int64)
 _lib.@NAME@_last_error.restype = ctypes.c_char_p
 _lib.@NAME@_set_num_threads.argtypes = [ctypes.c_int]
+_lib.@NAME@_set_num_threads.restype = ctypes.c_int
 _lib.@NAME@_num_threads.restype = ctypes.c_int
 
 # DLPack type codes by NumPy kind: int, uint, float, complex, bool.
@@ -88,7 +89,7 @@ def _check(rc):
 
 def set_num_threads(n):
     """Threads the kernels' parallel loops use."""
-    _lib.@NAME@_set_num_threads(n)
+    _check(_lib.@NAME@_set_num_threads(n))
 
 
 def num_threads():

@@ -30,6 +30,8 @@
 #include <thread>
 #include <vector>
 
+#include "dsl/error.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define KILN_CPU_RELAX() _mm_pause()
@@ -47,10 +49,10 @@ constexpr std::chrono::microseconds kSpinTime{200};
 int default_thread_count() {
   if (const char* env = std::getenv("KILN_NUM_THREADS")) {
     int n = std::atoi(env);
-    if (n >= 1) return n;
+    if (n >= 1) return std::min(n, KILN_MAX_THREADS);
   }
   unsigned hw = std::thread::hardware_concurrency();
-  return hw >= 1 ? static_cast<int>(hw) : 1;
+  return hw >= 1 ? std::min(static_cast<int>(hw), KILN_MAX_THREADS) : 1;
 }
 
 std::atomic<int> g_requested_threads{0};  // 0: not set yet
@@ -158,6 +160,23 @@ class ThreadPool {
   /// Keeps exactly `count` workers (called with job_mu_ held, between jobs).
   void resize(int count) {
     if (static_cast<int>(workers_.size()) == count) return;
+    stop_workers();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      active_ = count;
+    }
+    try {
+      for (int i = 0; i < count; i++) {
+        workers_.emplace_back([this, i] { worker_main(i); });
+      }
+    } catch (...) {
+      // The system refused a thread: no pool rather than half of one.
+      stop_workers();
+      throw;
+    }
+  }
+
+  void stop_workers() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       active_ = 0;  // every worker exits its loop
@@ -165,13 +184,6 @@ class ThreadPool {
     work_cv_.notify_all();
     for (std::thread& t : workers_) t.join();
     workers_.clear();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      active_ = count;
-    }
-    for (int i = 0; i < count; i++) {
-      workers_.emplace_back([this, i] { worker_main(i); });
-    }
   }
 
   std::mutex job_mu_;  ///< one parallel loop at a time
@@ -226,8 +238,13 @@ int kiln_parallel_for(int64_t n, kiln_parallel_body body, void* closure) {
   int threads = requested_threads();
   if (n == 1 || threads <= 1 || t_in_parallel) return run_serial(n, body, closure);
   // The pool keeps threads - 1 workers even when n is smaller: resizing
-  // per loop would cost more than idle workers finding no work.
-  return pool().run(n, body, closure, threads);
+  // per loop would cost more than idle workers finding no work. Nothing
+  // may escape into generated code (or a package's C caller).
+  try {
+    return pool().run(n, body, closure, threads);
+  } catch (...) {
+    return KILN_ERROR_NO_THREADS;
+  }
 }
 
 void* kiln_malloc(int64_t bytes) {
@@ -241,7 +258,9 @@ void* kiln_malloc(int64_t bytes) {
 
 void kiln_free(void* p) { std::free(p); }
 
-void kiln_set_num_threads(int n) { g_requested_threads.store(n < 1 ? 1 : n); }
+void kiln_set_num_threads(int n) {
+  g_requested_threads.store(std::clamp(n, 1, KILN_MAX_THREADS));
+}
 
 int kiln_num_threads(void) { return requested_threads(); }
 
@@ -249,7 +268,12 @@ int kiln_num_threads(void) { return requested_threads(); }
 
 namespace kiln {
 
-void set_num_threads(int n) { g_requested_threads.store(n < 1 ? 1 : n); }
+void set_num_threads(int n) {
+  if (n > KILN_MAX_THREADS) {
+    user_error << "thread count " << n << " is too large; use 1 to " << KILN_MAX_THREADS;
+  }
+  g_requested_threads.store(n < 1 ? 1 : n);
+}
 
 int num_threads() { return requested_threads(); }
 

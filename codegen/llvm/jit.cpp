@@ -91,6 +91,10 @@ class JitKernel : public CompiledKernel {
     std::vector<void*> ptrs;
     for (const Buffer& b : args) ptrs.push_back(b.data());
     int rc = thunk_(ptrs.data(), sizes.data());
+    if (rc == KILN_ERROR_NO_THREADS) {
+      user_error << "kernel '" << func_.name << "': the system refused to start " << num_threads()
+                 << " threads for its parallel loops; use fewer (--threads, set_num_threads)";
+    }
     if (rc != 0) {
       user_error << "kernel '" << func_.name << "' failed to allocate memory for an intermediate "
                  << "buffer (error " << rc << "); use smaller sizes or a schedule with smaller "

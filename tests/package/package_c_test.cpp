@@ -147,9 +147,16 @@ static void expect_error(const char* what, int rc, int code, const char* needle)
 }
 
 int main(void) {
-  kp_set_num_threads(2);
-  if (kp_num_threads() != 2) {
+  if (kp_set_num_threads(2) != KP_OK || kp_num_threads() != 2) {
     printf("FAIL kp_num_threads is %d after setting 2\n", kp_num_threads());
+    failures++;
+  }
+  /* Absurd thread counts are refused with a message; the count stays. */
+  expect_error("100000 threads", kp_set_num_threads(100000), KP_ERROR_ARGUMENT,
+               "kp_set_num_threads: 100000 threads; use 1 to 1024");
+  expect_error("0 threads", kp_set_num_threads(0), KP_ERROR_ARGUMENT, "use 1 to 1024");
+  if (kp_num_threads() != 2) {
+    printf("FAIL kp_num_threads is %d after refused counts\n", kp_num_threads());
     failures++;
   }
 )C";

@@ -1,12 +1,18 @@
 // The runtime thread pool on its own: every index runs once, errors come
 // back, nested loops run serially, concurrent callers, thread counts.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
 
+#include <fstream>
+
+#include "dsl/error.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln {
@@ -135,6 +141,52 @@ TEST(ThreadPool, MallocIsAlignedAndFreeable) {
     kiln_free(p);
   }
   EXPECT_EQ(kiln_malloc(-1), nullptr);
+}
+
+TEST(ThreadPool, ThreadCountsAreBounded) {
+  ThreadCount restore;
+  for (int bad : {KILN_MAX_THREADS + 1, 100000}) {
+    try {
+      set_num_threads(bad);
+      ADD_FAILURE() << bad << " threads accepted";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("use 1 to 1024"), std::string::npos) << e.what();
+    }
+  }
+  // The C entry point cannot throw: it clamps.
+  kiln_set_num_threads(100000);
+  EXPECT_EQ(num_threads(), KILN_MAX_THREADS);
+  kiln_set_num_threads(-5);
+  EXPECT_EQ(num_threads(), 1);
+}
+
+TEST(ThreadPool, ThreadsTheSystemRefusesAreAnErrorCodeNotACrash) {
+  // In a child whose address space cannot hold 1023 thread stacks: the
+  // loop returns KILN_ERROR_NO_THREADS (the std::system_error stays
+  // inside), and a later loop with fewer threads runs.
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    long pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    rlimit limit{};
+    limit.rlim_cur = limit.rlim_max =
+        static_cast<rlim_t>(pages) * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE)) + (256 << 20);
+    if (::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(10);
+    set_num_threads(KILN_MAX_THREADS);
+    Counts c(10000);
+    if (kiln_parallel_for(10000, count_body, &c) != KILN_ERROR_NO_THREADS) ::_exit(11);
+    set_num_threads(2);
+    Counts d(1000);
+    if (kiln_parallel_for(1000, count_body, &d) != 0) ::_exit(12);
+    for (auto& h : d.hits)
+      if (h.load() != 1) ::_exit(13);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: no rlimit, 11: not the error code, 12/13: no recovery";
 }
 
 }  // namespace
