@@ -70,6 +70,12 @@ def _view(array, name):
     if a.dtype.kind not in _CODES:
         raise KilnError(_DTYPE_ERROR, "argument '%s' has NumPy dtype %s, which no kernel takes"
                         % (name, a.dtype))
+    if not a.dtype.isnative:
+        # Kernels read this machine's byte order: a '>f4' array would be
+        # read as other numbers, silently.
+        raise KilnError(_DTYPE_ERROR, "argument '%s' has byte order '%s' (dtype %s), not this "
+                        "machine's; pass array.astype(array.dtype.newbyteorder('='))"
+                        % (name, a.dtype.byteorder, a.dtype.str))
     itemsize = a.dtype.itemsize
     if any(s % itemsize for s in a.strides):
         raise KilnError(_LAYOUT_ERROR, "argument '%s' has strides %s bytes, not whole elements; "

@@ -2,6 +2,8 @@
 // reported here, with the entry's position and op, before any compiling.
 #include "package/spec.h"
 
+#include "package/names.h"
+
 #include <cctype>
 #include <fstream>
 #include <map>
@@ -75,10 +77,16 @@ PackageEntry parse_entry(const json& e, int index, const std::string& origin) {
   const std::string here = where + " (" + op.name() + ")";
 
   entry.function = op.name();
+  if (!e.contains("name") && !function_name_problem(op.name()).empty()) {
+    user_error << here << ": the op's name cannot name a function of a package ("
+               << function_name_problem(op.name()) << "); give the entry a \"name\"";
+  }
   if (e.contains("name")) {
-    if (!e["name"].is_string() || !is_c_identifier_name(e["name"].get<std::string>())) {
-      user_error << here << ": \"name\" must be a C identifier (letters, digits, '_'), "
-                 << "it names the C function";
+    if (!e["name"].is_string()) user_error << here << ": \"name\" must be a string";
+    const std::string why = function_name_problem(e["name"].get<std::string>());
+    if (!why.empty()) {
+      user_error << here << ": \"name\" '" << e["name"].get<std::string>() << "' " << why
+                 << "; it names the C function, the PyTorch op and the Python function";
     }
     entry.function = e["name"].get<std::string>();
   }
@@ -156,10 +164,15 @@ PackageSpec parse_package_spec(const std::string& json_text, const std::string& 
   }
   check_keys(root, {"name", "target", "ops"}, origin);
   PackageSpec spec;
-  if (!root.contains("name") || !root["name"].is_string() ||
-      !is_c_identifier_name(root["name"].get<std::string>())) {
+  if (!root.contains("name") || !root["name"].is_string()) {
     user_error << origin << ": \"name\" must be a C identifier such as \"myops\"; it prefixes "
                << "every function of the package and names lib<name>.so";
+  }
+  if (const std::string why = package_name_problem(root["name"].get<std::string>());
+      !why.empty()) {
+    user_error << origin << ": \"name\" '" << root["name"].get<std::string>() << "' " << why
+               << "; it prefixes every function of the package and names lib<name>.so and "
+               << "the Python module";
   }
   spec.name = root["name"].get<std::string>();
   spec.target = "llvm";

@@ -52,7 +52,7 @@ TEST(PackageSpec, ParsesFixedFreeAndDefaultSizes) {
 
 TEST(PackageSpec, RefusesWhatItCannotBuild) {
   EXPECT_NE(refusal("{").find("spec.json is not valid JSON"), std::string::npos);
-  EXPECT_NE(refusal(R"({"name": "my-ops", "ops": [{"op": "matmul"}]})").find("\"name\" must be a C identifier"),
+  EXPECT_NE(refusal(R"({"name": "my-ops", "ops": [{"op": "matmul"}]})").find("must be a C identifier"),
             std::string::npos);
   EXPECT_NE(refusal(R"({"name": "p", "ops": []})").find("\"ops\" must be a non-empty array"),
             std::string::npos);
@@ -150,6 +150,56 @@ TEST(PackageSources, DlpackCopyEqualsTheRuntimeHeader) {
   EXPECT_EQ(runtime.substr(pragma.size()), package_dlpack_body())
       << "runtime/dlpack.h changed: copy it into package/dlpack_header.cpp";
   EXPECT_EQ(package_dlpack_header().rfind("#ifndef DLPACK_DLPACK_H_", 0), 0u);
+}
+
+}  // namespace
+}  // namespace kiln
+
+namespace kiln {
+namespace {
+
+TEST(PackageNames, NamesThatBreakTheGeneratedCodeAreRefusedWithTheReason) {
+  auto spec = [](const std::string& package, const std::string& function) {
+    return R"({"name": ")" + package + R"(", "ops": [{"op": "relu", "shape": {"M": 4, "N": 4}, "name": ")" +
+           function + R"("}]})";
+  };
+  auto refused = [](const std::string& json) -> std::string {
+    try {
+      parse_package_spec(json, "spec.json");
+    } catch (const UserError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::pair<std::string, std::string> bad_functions[] = {
+      {"return", "keyword of C, C++ or Python"},    {"def", "keyword"},
+      {"class", "keyword"},                         {"delete", "keyword"},
+      {"np", "Python loader or the C header"},      {"_check", "starts with '_'"},
+      {"last_error", "already defines"},            {"set_num_threads", "already defines"},
+      {"load_torch", "already defines"},            {"relu_output_shapes", "ends with '_output_shapes'"},
+      {"relu_sizes", "ends with '_sizes'"},         {std::string(65, 'f'), "at most 64"},
+      {"9lives", "starts with a digit"},            {"my-relu", "must be a C identifier"},
+  };
+  for (const auto& [name, why] : bad_functions) {
+    SCOPED_TRACE("function " + name);
+    const std::string e = refused(spec("myops", name));
+    EXPECT_NE(e.find(why), std::string::npos) << e;
+    EXPECT_NE(e.find("ops[0]"), std::string::npos) << e;
+  }
+  const std::pair<std::string, std::string> bad_packages[] = {
+      {"numpy", "module the package imports"}, {"torch", "module the package imports"},
+      {"ctypes", "module the package imports"}, {"kiln", "kiln's own library"},
+      {"dlpack", "kiln's own library"},         {"while", "keyword"},
+      {"_ops", "starts with '_'"},              {std::string(80, 'p'), "80 characters long"},
+  };
+  for (const auto& [name, why] : bad_packages) {
+    SCOPED_TRACE("package " + name);
+    const std::string e = refused(spec(name, "my_relu"));
+    EXPECT_NE(e.find(why), std::string::npos) << e;
+  }
+  // Names that are fine stay fine.
+  EXPECT_EQ(refused(spec("myops", "relu_fast")), "");
+  EXPECT_EQ(refused(spec("ops2", "output_shapes_of")), "");
 }
 
 }  // namespace

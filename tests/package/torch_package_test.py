@@ -195,6 +195,18 @@ class NumpyLoader(unittest.TestCase):
             lib.matmul(a.astype(np.int64), b)
         except lib.KilnError as e:
             self.assertEqual(e.code, 3)  # TP_ERROR_DTYPE
+        # Another byte order is refused, never read as other numbers (a
+        # 64^3 matmul of big-endian ones gave 0.0 instead of 64).
+        with self.assertRaisesRegex(lib.KilnError, "byte order '>'"):
+            lib.matmul(a.astype(">f4"), b)
+        with self.assertRaisesRegex(lib.KilnError, "byte order"):
+            lib.matmul(a, b.astype(np.dtype(np.float32).newbyteorder(">")))
+
+    def test_thread_counts_are_checked(self):
+        lib.set_num_threads(2)
+        with self.assertRaisesRegex(lib.KilnError, "use 1 to 1024"):
+            lib.set_num_threads(100000)
+        self.assertEqual(lib.num_threads(), 2)
 
 
 if __name__ == "__main__":
