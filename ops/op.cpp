@@ -123,6 +123,11 @@ OpSizes Op::resolve_sizes(const OpSizes& sizes) const {
       user_error << "unknown parameter '" << name << "' for op " << name_
                  << "; valid parameters: " << list_params(params_);
     }
+    if (value > kMaxSizeParameter && it->max_value > kMaxSizeParameter) {
+      user_error << "parameter " << name << " of op " << name_ << " is " << value
+                 << "; sizes above 2^40 (" << kMaxSizeParameter << ") cannot fit in any "
+                 << "machine's memory and would overflow size arithmetic";
+    }
     if (value < it->min_value || value > it->max_value) {
       std::ostringstream range;
       range << ">= " << it->min_value;
@@ -164,7 +169,30 @@ OpOptions Op::resolve_options(const OpOptions& options) const {
 ComputeDef Op::define(const OpSizes& sizes, const OpOptions& options) const {
   std::map<std::string, Expr> exprs;
   for (const auto& [name, value] : resolve_sizes(sizes)) exprs[name] = make_index(value);
-  return build(exprs, resolve_options(options));
+  ComputeDef def = build(exprs, resolve_options(options));
+  check_tensor_sizes(def);
+  return def;
+}
+
+void Op::check_tensor_sizes(const ComputeDef& def) const {
+  std::vector<Tensor> tensors = def.inputs();
+  tensors.insert(tensors.end(), def.outputs().begin(), def.outputs().end());
+  for (const Tensor& t : tensors) {
+    const std::vector<int64_t> shape = concrete_shape(t.shape(), {});
+    int64_t n = 1, bytes = 0;
+    bool overflow = false;
+    for (int64_t e : shape) overflow = overflow || __builtin_mul_overflow(n, e, &n);
+    overflow = overflow || __builtin_mul_overflow(n, static_cast<int64_t>(t.dtype().bytes()), &bytes);
+    if (overflow || bytes > kMaxBufferBytes) {
+      std::ostringstream dims;
+      for (size_t d = 0; d < shape.size(); ++d) dims << (d ? ", " : "") << shape[d];
+      user_error << "tensor " << t.name() << " of op " << name_ << " would be [" << dims.str()
+                 << "] " << t.dtype().str() << ": "
+                 << (overflow ? std::string("its size overflows 64 bits")
+                              : std::to_string(bytes) + " bytes")
+                 << ", more than 2^48 bytes, beyond any machine's memory; use smaller sizes";
+    }
+  }
 }
 
 ComputeDef Op::define_symbolic(const OpSizes& fixed, const OpOptions& options) const {

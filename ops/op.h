@@ -82,6 +82,7 @@ class Op {
   OpOptions resolve_options(const OpOptions& options) const;
 
   /// The definition for concrete sizes (missing ones take their defaults).
+  /// UserError when a tensor would exceed 2^48 bytes or its size overflow.
   ComputeDef define(const OpSizes& sizes, const OpOptions& options = {}) const;
   /// The definition with every symbolic parameter as size_var(name), except
   /// those pinned in `fixed`; structural parameters take `fixed` or their
@@ -128,10 +129,17 @@ class Op {
   virtual double count_bytes(const OpSizes& sizes, const OpOptions& options) const = 0;
 
  private:
+  /// Refuses a definition whose inputs or outputs exceed kMaxBufferBytes.
+  void check_tensor_sizes(const ComputeDef& def) const;
+
   std::string name_, description_;
   std::vector<OpParam> params_;
   std::vector<OpOption> options_;
 };
+
+/// The largest value any size parameter takes, 2^40: a tensor with such an
+/// extent needs terabytes already; larger values only overflow.
+constexpr int64_t kMaxSizeParameter = int64_t(1) << 40;
 
 /// The op of that name; throws UserError listing the known ops.
 const Op& find_op(const std::string& name);

@@ -71,11 +71,15 @@ static const char* dims_text(const int64_t* v, int32_t n, char* buf, size_t len)
 
 static void* data_of(const DLTensor* t) { return (char*)t->data + t->byte_offset; }
 
+/* Bytes of a tensor check_tensor accepted (so no product overflows). */
 static int64_t bytes_of(const DLTensor* t) {
   int64_t n = (t->dtype.bits * (int64_t)t->dtype.lanes + 7) / 8;
   for (int32_t d = 0; d < t->ndim; d++) n *= t->shape[d];
   return n;
 }
+
+/* The largest tensor accepted: 2^48 bytes, as kiln's own buffers. */
+#define KILN_MAX_TENSOR_BYTES ((int64_t)1 << 48)
 
 /* What every tensor argument needs, whatever the op: present, on the
    package's device, of the kernel's dtype and rank, dense row-major (a dimension of
@@ -107,7 +111,22 @@ static int check_tensor(const char* fn, const char* arg, const DLTensor* t, int 
       return fail(@P@_ERROR_SHAPE, "%s: argument '%s' has a negative dimension (shape %s)", fn,
                   arg, dims_text(t->shape, ndim, a, sizeof a));
     }
-    numel *= t->shape[d];
+    if (__builtin_mul_overflow(numel, t->shape[d], &numel)) numel = -1;
+    if (numel < 0) break;
+  }
+  int64_t bytes = 0;
+  if (numel < 0 || __builtin_mul_overflow(numel, (int64_t)(bits / 8), &bytes) ||
+      bytes > KILN_MAX_TENSOR_BYTES) {
+    return fail(@P@_ERROR_SHAPE, "%s: argument '%s' has shape %s, more than 2^48 bytes (its "
+                "size overflows): no such tensor can exist", fn, arg,
+                dims_text(t->shape, ndim, a, sizeof a));
+  }
+  /* The data plus the offset must not wrap around the address space. */
+  if (t->byte_offset > (uint64_t)KILN_MAX_TENSOR_BYTES ||
+      (uintptr_t)t->data > UINTPTR_MAX - (uintptr_t)t->byte_offset - (uintptr_t)bytes) {
+    return fail(@P@_ERROR_LAYOUT, "%s: argument '%s' has byte_offset %llu, which puts its data "
+                "past the end of the address space", fn, arg,
+                (unsigned long long)t->byte_offset);
   }
   if (t->strides) {
     int64_t expect = 1;
@@ -120,7 +139,7 @@ static int check_tensor(const char* fn, const char* arg, const DLTensor* t, int 
                     fn, arg, dims_text(t->shape, ndim, a, sizeof a),
                     dims_text(t->strides, ndim, b, sizeof b));
       }
-      expect *= t->shape[d];
+      if (__builtin_mul_overflow(expect, t->shape[d], &expect)) break;
     }
   }
   if (!t->data && numel > 0) return fail(@P@_ERROR_NULL, "%s: argument '%s' has no data", fn, arg);

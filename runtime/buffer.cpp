@@ -19,12 +19,24 @@ namespace {
 /// Owned storage is aligned for 512-bit vector loads.
 constexpr size_t kAlignment = 64;
 
-void check_shape(const std::vector<int64_t>& shape, const char* what) {
+void check_shape(const std::vector<int64_t>& shape, Type dtype, const char* what) {
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] < 0) {
       user_error << what << ": dimension " << d << " has extent " << shape[d]
                  << "; extents must be non-negative";
     }
+  }
+  // The element count and the bytes must fit in 64 bits (with room for the
+  // alignment padding), or every size computed from them wraps.
+  int64_t n = 1, bytes = 0;
+  for (int64_t e : shape) {
+    if (__builtin_mul_overflow(n, e, &n)) n = -1;
+    if (n < 0) break;
+  }
+  if (n < 0 || __builtin_mul_overflow(n, static_cast<int64_t>(dtype.bytes()), &bytes) ||
+      bytes > kMaxBufferBytes) {
+    user_error << what << ": the product of its extents is more than " << kMaxBufferBytes
+               << " bytes (2^48), beyond any machine's memory; use smaller sizes";
   }
 }
 
@@ -154,7 +166,7 @@ float bfloat_bits_to_float(uint16_t b) { return bits_float(static_cast<uint32_t>
 
 Buffer::Buffer(Type dtype, std::vector<int64_t> shape) : dtype_(dtype), shape_(std::move(shape)) {
   check_dtype(dtype_, "buffer");
-  check_shape(shape_, ("buffer " + str()).c_str());
+  check_shape(shape_, dtype_, ("buffer " + str()).c_str());
   strides_ = dense_strides(shape_);
   // Round up to the alignment (aligned_alloc requires it) and allocate at
   // least one block, so even an empty buffer has a distinct address.
@@ -174,7 +186,7 @@ Buffer Buffer::borrow(void* data, Type dtype, std::vector<int64_t> shape,
   b.dtype_ = dtype;
   b.shape_ = std::move(shape);
   check_dtype(dtype, "borrowed buffer");
-  check_shape(b.shape_, ("borrowed buffer " + b.str()).c_str());
+  check_shape(b.shape_, b.dtype_, ("borrowed buffer " + b.str()).c_str());
   if (strides.empty() && !b.shape_.empty()) {
     strides = dense_strides(b.shape_);
   } else if (strides.size() != b.shape_.size()) {

@@ -16,6 +16,11 @@ struct DLManagedTensor;
 
 namespace kiln {
 
+/// The largest buffer kiln accepts, 2^48 bytes (256 TiB): far beyond any
+/// machine's memory, and far enough below 2^63 that sizes derived from a
+/// buffer's (offsets, padded allocations) cannot overflow.
+constexpr int64_t kMaxBufferBytes = int64_t(1) << 48;
+
 class Buffer {
  public:
   Buffer() = default;

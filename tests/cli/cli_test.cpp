@@ -213,6 +213,22 @@ TEST(Cli, ArgumentErrorsAreWordedByKilnAndExitTwo) {
   EXPECT_EQ(run_kiln("--help").exit_code, 0);
 }
 
+TEST(Cli, AbsurdSizesAreRefusedBeforeAnythingRuns) {
+  // Each exited 139 (or reported a kiln bug) before: sizes wrapped to small
+  // buffers that kernels then wrote past.
+  for (const char* op : {"softmax", "relu", "add", "transpose"}) {
+    expect_refused(std::string("bench ") + op + " --shape M=4611686018427387904,N=4",
+                   "sizes above 2^40");
+  }
+  expect_refused("bench matmul --shape M=9223372036854775807,N=9223372036854775807,K=4",
+                 "sizes above 2^40");
+  expect_refused("bench matmul --shape M=1099511627776,N=1099511627776,K=4",
+                 "tensor C of op matmul would be [1099511627776, 1099511627776] f32: its size "
+                 "overflows 64 bits");
+  expect_refused("bench relu --shape M=300000000,N=300000000", "more than 2^48 bytes");
+  expect_refused("tune softmax --shape M=4611686018427387904,N=4 --trials 2", "sizes above 2^40");
+}
+
 TEST(Cli, TuneRefusesAnUnwritableSaveBeforeSearching) {
   const std::string dir = ::testing::TempDir();
   for (const auto& [save, why] : std::vector<std::pair<std::string, std::string>>{

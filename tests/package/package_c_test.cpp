@@ -269,6 +269,17 @@ const char* kErrorBlock = R"C(  {
     bad = B;
     bad.shape = wrong;
     expect_error("output_shapes checks inputs", kp_matmul_output_shapes(&A, &bad, out_shape), KP_ERROR_SHAPE, "argument 'B' dim 0 is 9");
+    /* Hostile sizes: a shape whose product overflows, one of 2^60 bytes,
+       and an offset that wraps the address space. */
+    int64_t huge[] = {(int64_t)1 << 62, (int64_t)1 << 62}, big[] = {(int64_t)1 << 29, (int64_t)1 << 29};
+    bad = A;
+    bad.shape = huge;
+    expect_error("overflowing shape", kp_matmul(&bad, &B, &C), KP_ERROR_SHAPE, "more than 2^48 bytes");
+    bad.shape = big;
+    expect_error("2^60-byte shape", kp_matmul(&bad, &B, &C), KP_ERROR_SHAPE, "more than 2^48 bytes");
+    bad = A;
+    bad.byte_offset = UINT64_MAX - 16;
+    expect_error("wrapping byte_offset", kp_matmul(&bad, &B, &C), KP_ERROR_LAYOUT, "byte_offset");
   }
   printf("%d failures\n", failures);
   return failures != 0;

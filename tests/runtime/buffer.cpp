@@ -52,6 +52,27 @@ TEST(Buffer, NegativeExtentIsRefusedNamingTheDimension) {
   }
 }
 
+TEST(Buffer, SizesThatOverflowOrExceed2To48BytesAreRefused) {
+  // 2^32 x 2^32 elements wrapped to 0 before: accepted, then written past.
+  const std::vector<std::vector<int64_t>> shapes = {
+      {int64_t(1) << 32, int64_t(1) << 32}, {int64_t(1) << 62, 4}, {INT64_MAX, 2},
+      {int64_t(1) << 24, int64_t(1) << 23}, {3, INT64_MAX}};
+  for (const std::vector<int64_t>& shape : shapes) {
+    SCOPED_TRACE(std::to_string(shape[0]) + " x " + std::to_string(shape[1]));
+    try {
+      Buffer b(f32(), shape);
+      ADD_FAILURE() << "accepted";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("more than 281474976710656 bytes"), std::string::npos)
+          << e.what();
+    }
+    float x = 0;
+    EXPECT_THROW(Buffer::borrow(&x, f32(), shape), UserError);
+  }
+  // An empty tensor with a huge other extent is fine: it holds nothing.
+  EXPECT_EQ(Buffer(f32(), {0, int64_t(1) << 62}).numel(), 0);
+}
+
 TEST(Buffer, CopiesShareStorage) {
   Buffer a(i64(), {3});
   Buffer b = a;
