@@ -68,7 +68,8 @@ MeasureResult measure_in_worker(const CompiledKernel& kernel, const Op& op, cons
                                 const OpSizes& sizes, const MeasureOptions& options);
 
 /// The fault the test hook KILN_TUNE_TEST_FAULT ("crash:N" or "hang:N")
-/// asks for on measured trial `trial` (1-based), or "".
+/// asks for on measured trial `trial` (1-based; 0 is the worker that makes
+/// the reference outputs), or "".
 std::string test_fault_for_trial(int trial);
 
 }  // namespace kiln

@@ -309,8 +309,12 @@ void SearchSpace::apply_producer(Schedule& s, const StagePlan& p, const KnobValu
   // loop is its reduction, which a vector would race on).
   const int64_t N = p.spatial_extent[n - 1];
   if (p.is_reduction || vec <= 1 || (N > 0 && N < vec)) return;
-  const std::vector<std::string>& leaves = s.stage(p.stage).leaf_loops;
+  const StageSchedule& st = s.stage(p.stage);
+  const std::vector<std::string>& leaves = st.leaf_loops;
   if (leaves.back() != spatial[n - 1]) return;  // fused into the parallel loop
+  // A one-axis stage at the root: that axis is the parallel loop itself.
+  if (st.loop_kinds.count(spatial[n - 1]) && st.loop_kinds.at(spatial[n - 1]) == ForKind::Parallel)
+    return;
   const auto [pieces, lanes] = s.split(spatial[n - 1], vec);
   s.vectorize(lanes);
   // At the loop over vector pieces, the same piece of the output's next row.

@@ -9,6 +9,7 @@
 #include <future>
 
 #include "autotune/confirm.h"
+#include "autotune/reference.h"
 #include "autotune/trial_loop.h"
 #include "autotune/tune_backend.h"
 #include "autotune/worker_process.h"
@@ -23,42 +24,6 @@ namespace {
 /// Seconds the reference interpreter may take to check the reference
 /// kernel's output before the tuner trusts it unchecked.
 constexpr double kReferenceCheckTimeoutS = 60;
-
-/// The outputs every candidate is compared with: those of `kernel` (the
-/// op's default CPU kernel) on the measurement inputs, checked once against
-/// the reference interpreter in a worker (point checks of large reductions
-/// can be slow: one that overruns leaves the outputs trusted unchecked).
-struct Reference {
-  std::vector<Buffer> outputs;  ///< empty: none (each check uses the interpreter)
-  bool checked = false;         ///< the interpreter agreed
-  MeasureResult verdict;        ///< the interpreter's check of the kernel
-};
-
-Reference make_reference(const CompiledKernel* kernel, const Op& op, const ComputeDef& def,
-                         const OpSizes& sizes, const MeasureOptions& base) {
-  Reference ref;
-  if (!kernel) return ref;
-  try {
-    // Run here: the default schedule is trusted to run (the op's tests
-    // check it); forked workers replace the thread pool it starts.
-    const MeasureArgs a = make_measure_args(def, sizes);
-    kernel->run(a.args);
-    MeasureOptions verify = base;
-    verify.timing = false;
-    verify.expected = nullptr;
-    verify.prepared = nullptr;
-    verify.fault.clear();
-    verify.timeout_s = std::max(base.timeout_s, kReferenceCheckTimeoutS);
-    ref.verdict = measure_in_worker(*kernel, op, def, sizes, verify);
-    if (ref.verdict.status == "ok" || ref.verdict.status == "timeout") {
-      ref.outputs = a.outputs;
-      ref.checked = ref.verdict.status == "ok";
-    }
-  } catch (const std::exception& e) {
-    ref.verdict = compile_error(e.what());
-  }
-  return ref;
-}
 
 /// A Runner's result; an exception (a test hook's) is a crashed trial.
 MeasureResult run_safely(Runner& runner, const Artifact& artifact, const MeasureOptions& o) {
@@ -129,7 +94,9 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   {
     const BuildResult built = b.builder().build(b.default_schedule());
     const std::shared_ptr<const CompiledKernel> ref_kernel = b.reference_kernel(built);
-    ref = make_reference(ref_kernel.get(), op, def, sizes, t.measure);
+    ref = make_reference(ref_kernel.get(), op, def, sizes,
+                         std::max(t.measure.timeout_s, kReferenceCheckTimeoutS),
+                         test_fault_for_trial(0));
     result.reference_checked = ref.checked;
     if (!ref.outputs.empty()) measure.expected = &ref.outputs;
     b.use_reference(measure.expected);

@@ -201,5 +201,29 @@ TEST(TuneTuner, ACrashingAndAHangingCandidateCostOneTrialEach) {
   EXPECT_EQ(TuningDatabase::open(db).best(crashed.workload.key)->status, "ok");
 }
 
+TEST(TuneTuner, ADefaultThatCrashesNeverTakesTheTunerWithIt) {
+  // The default kernel runs only in workers: the one that makes the
+  // reference outputs (trial 0 of the test hook) and the one that times it.
+  // (A hang there is killed after 60 s like any worker; not waited for here.)
+  const Op& op = find_op("matmul");
+  const OpSizes sizes = {{"M", 37}, {"N", 29}, {"K", 13}};
+  for (const char* fault : {"crash:0"}) {
+    SCOPED_TRACE(fault);
+    TuneOptions o;
+    o.trials = 3;
+    o.threads = 2;
+    o.db_path = temp_db(std::string("reference_") + fault[0]);
+    o.measure.timeout_s = 2;
+    ScopedEnv env("KILN_TUNE_TEST_FAULT", fault);
+    const TuneResult r = tune(op, sizes, {}, o);
+    EXPECT_FALSE(r.reference_checked);
+    EXPECT_EQ(r.trials_measured, 3);
+    // Without reference outputs every candidate is checked with the
+    // interpreter, and the correct ones still pass.
+    EXPECT_LT(r.trials_invalid, 3);
+    EXPECT_GT(r.best_gflops, 0);
+  }
+}
+
 }  // namespace
 }  // namespace kiln

@@ -1,6 +1,10 @@
 // layernorm and rmsnorm default schedules against the reference at awkward
 // sizes, constant rows (variance 0: layernorm gives beta), f16/bf16, eps
 // choices, and bad parameters.
+#include <cmath>
+#include <functional>
+#include <random>
+
 #include "op_test_util.h"
 
 namespace kiln {
@@ -44,6 +48,62 @@ TEST(OpsLayernorm, ConstantRowsGiveBeta) {
     }
   }
   EXPECT_LE(op.check(def, in, {y}), op.tolerance(def));
+}
+
+/// Runs the default layernorm kernel on rows made by value(row, col).
+Buffer run_layernorm(int64_t m, int64_t n, const std::function<double(int64_t, int64_t)>& value,
+                     std::vector<Buffer>* inputs) {
+  const Op& op = find_op("layernorm");
+  const OpSizes sizes = {{"M", m}, {"N", n}};
+  const ComputeDef def = op.define(sizes);
+  *inputs = random_inputs(def, op.resolve_sizes(sizes));
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t c = 0; c < n; ++c) (*inputs)[0].set_f64(r * n + c, value(r, c));
+  const auto kernel = compile_jit(lower(op.default_schedule(def, Target::host())));
+  Buffer y(f32(), {m, n});
+  kernel->run({(*inputs)[0], (*inputs)[1], (*inputs)[2], y});
+  return y;
+}
+
+TEST(OpsLayernorm, ConstantRowsOfAnyValueAndLengthGiveExactlyBeta) {
+  // Values whose row sums are not exact in f32: 3.7 at N = 4096 was off by
+  // 1.4e-3 relative and a row of 1e20 gave beta +- gamma.
+  const double values[] = {3.7, -123.456, 1e20, -3e-30};
+  const int64_t n = 4096;
+  std::vector<Buffer> in;
+  const Buffer y = run_layernorm(4, n, [&](int64_t r, int64_t) { return values[r]; }, &in);
+  for (int64_t r = 0; r < 4; ++r) {
+    for (int64_t c = 0; c < n; ++c) {
+      ASSERT_EQ(y.get_f64(r * n + c), in[2].get_f64(c)) << "row of " << values[r] << ", col " << c;
+    }
+  }
+}
+
+TEST(OpsLayernorm, RowsOfCloseValuesKeepTheirPrecision) {
+  // 1000 + noise of 1e-3: the spread is 1e-6 of the level. Compared with
+  // layernorm in double precision (not the interpreter, which computes the
+  // same f32 definition).
+  const int64_t m = 3, n = 4096;
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> noise(0, 1e-3);
+  std::vector<float> x(m * n);
+  for (float& v : x) v = static_cast<float>(1000.0 + noise(rng));
+  std::vector<Buffer> in;
+  const Buffer y = run_layernorm(m, n, [&](int64_t r, int64_t c) { return x[r * n + c]; }, &in);
+  double worst = 0;
+  for (int64_t r = 0; r < m; ++r) {
+    double mean = 0, var = 0;
+    for (int64_t c = 0; c < n; ++c) mean += x[r * n + c];
+    mean /= n;
+    for (int64_t c = 0; c < n; ++c) var += (x[r * n + c] - mean) * (x[r * n + c] - mean);
+    var /= n;
+    for (int64_t c = 0; c < n; ++c) {
+      const double want = (x[r * n + c] - mean) / std::sqrt(var + 1e-5) * in[1].get_f64(c) +
+                          in[2].get_f64(c);
+      worst = std::max(worst, std::abs(y.get_f64(r * n + c) - want));
+    }
+  }
+  EXPECT_LT(worst, 1e-3);
 }
 
 TEST(OpsRmsnorm, AwkwardSizesAndTypes) {
