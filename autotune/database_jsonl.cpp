@@ -5,6 +5,8 @@
 // Import reads and checks the whole file before writing anything, then adds
 // everything in one transaction: a bad line leaves the database unchanged.
 #include <istream>
+
+#include "base/read_file.h"
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -147,7 +149,13 @@ void TuningDatabase::export_jsonl(std::ostream& out) const {
 int64_t TuningDatabase::import_jsonl(std::istream& in) {
   std::vector<ImportLine> lines;
   std::string text;
-  for (int line = 1; std::getline(in, text); ++line) {
+  size_t total = 0;
+  for (int line = 1; read_line_bounded(in, &text, kMaxImportLineBytes, "import"); ++line) {
+    total += text.size() + 1;
+    if (total > kMaxImportBytes) {
+      user_error << "the import is larger than " << kMaxImportBytes
+                 << " bytes, the limit; nothing was imported";
+    }
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     lines.push_back(parse_line(text, line));
   }

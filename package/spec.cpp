@@ -2,6 +2,7 @@
 // reported here, with the entry's position and op, before any compiling.
 #include "package/spec.h"
 
+#include "base/read_file.h"
 #include "package/names.h"
 
 #include <cctype>
@@ -190,11 +191,8 @@ PackageSpec parse_package_spec(const std::string& json_text, const std::string& 
 }
 
 PackageSpec load_package_spec(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) user_error << "cannot read spec file '" << path << "'";
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_package_spec(text.str(), path);
+  if (!std::ifstream(path)) user_error << "cannot read spec file '" << path << "'";
+  return parse_package_spec(read_file_bounded(path, kMaxSpecFileBytes, "spec file"), path);
 }
 
 }  // namespace kiln

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/read_file.h"
 #include "codegen/target.h"
 #include "dsl/error.h"
 #include "runtime/calibration.h"
@@ -87,7 +88,15 @@ std::optional<Calibration> from_json(const nlohmann::json& j) {
 nlohmann::json read_entries(const std::string& path) {
   std::ifstream in(path);
   if (!in) return nlohmann::json::array();
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  in.close();
+  // A cache is a few kilobytes; a huge file is foreign (treated as empty).
+  std::string text;
+  try {
+    text = read_file_bounded(path, size_t(1) << 20, "calibration cache");
+  } catch (const UserError&) {
+    return nlohmann::json::array();
+  }
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || j.value("kiln_calibration", 0) != kCacheVersion) {
     return nlohmann::json::array();
   }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/read_file.h"
 #include "dsl/error.h"
 
 namespace kiln {
@@ -213,17 +214,19 @@ Trace Trace::from_json(const std::string& text) {
   }
   Trace trace;
   const json& steps = j["steps"];
+  if (steps.size() > kMaxTraceSteps) {
+    user_error << "trace has " << steps.size() << " steps; at most " << kMaxTraceSteps
+               << " (kiln's own schedules take fewer than 100)";
+  }
   for (size_t i = 0; i < steps.size(); ++i) trace.steps.push_back(step_from_json(steps[i], i));
   return trace;
 }
 
 Trace Trace::load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) user_error << "cannot open trace file '" << path << "'";
-  std::stringstream text;
-  text << in.rdbuf();
+  if (!std::ifstream(path)) user_error << "cannot open trace file '" << path << "'";
+  const std::string text = read_file_bounded(path, kMaxTraceFileBytes, "trace file");
   try {
-    return from_json(text.str());
+    return from_json(text);
   } catch (const UserError& e) {
     // from_json's messages start with "kiln: "; say which file they are about.
     std::string message = e.what();

@@ -14,6 +14,10 @@
 
 namespace kiln {
 
+/// The most steps a trace read from JSON may have: kiln's own schedules take
+/// fewer than 100, and replaying thousands of nested splits takes minutes.
+constexpr size_t kMaxTraceSteps = 512;
+
 /// One primitive with its arguments.
 struct TraceStep {
   std::string primitive;             ///< "split", "reorder", "compute_at", ...

@@ -229,6 +229,25 @@ TEST(Cli, AbsurdSizesAreRefusedBeforeAnythingRuns) {
   expect_refused("tune softmax --shape M=4611686018427387904,N=4 --trials 2", "sizes above 2^40");
 }
 
+TEST(Cli, EndlessOrHugeInputFilesAreRefusedWithTheLimit) {
+  // /dev/zero reached 8 GB before: files are read up to a bound.
+  const auto t0 = std::chrono::steady_clock::now();
+  expect_refused(std::string("bench ") + kSmall + " --schedule /dev/zero",
+                 "trace file '/dev/zero' is larger than 16777216 bytes");
+  expect_refused("db import /dev/zero --db " + ::testing::TempDir() + "kiln_cli_zero.db",
+                 "a line is longer than 16777216 bytes");
+  expect_refused("package --spec /dev/zero --out " + ::testing::TempDir() + "kiln_cli_zero_pkg",
+                 "spec file '/dev/zero' is larger than 16777216 bytes");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 30.0);
+  // A trace of 600 steps (replaying thousands took minutes).
+  std::string steps;
+  for (int i = 0; i < 600; ++i)
+    steps += std::string(i ? "," : "") + R"({"primitive": "split", "args": ["C.i", 2]})";
+  TempFile trace("long_trace.json", R"({"kiln_trace": 1, "steps": [)" + steps + "]}");
+  expect_refused(std::string("bench ") + kSmall + " --schedule " + trace.path(),
+                 "trace has 600 steps; at most 512");
+}
+
 TEST(Cli, TuneRefusesAnUnwritableSaveBeforeSearching) {
   const std::string dir = ::testing::TempDir();
   for (const auto& [save, why] : std::vector<std::pair<std::string, std::string>>{
