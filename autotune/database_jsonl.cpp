@@ -2,17 +2,23 @@
 // between machines:
 //   {"workload": {"key": ..., "op": ..., "shape": ..., "options": ..., "target": ..., "hardware": ...}}
 //   {"record": {"workload_key": ..., "trace_json": ..., "status": ..., ...}}
-// Import reads and checks the whole file before writing anything, then adds
+// Import reads and checks the whole file before writing anything (each
+// record's trace replayed on its workload, its figures possible), then adds
 // everything in one transaction: a bad line leaves the database unchanged.
+#include <cmath>
 #include <istream>
+#include <map>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
 
 #include "base/read_file.h"
-#include <nlohmann/json.hpp>
-#include <ostream>
 
 #include "autotune/database.h"
 #include "autotune/database_impl.h"
+#include "autotune/workload.h"
 #include "dsl/error.h"
+#include "schedule/schedule.h"
 
 namespace kiln {
 namespace {
@@ -128,6 +134,52 @@ ImportLine parse_line(const std::string& text, int line) {
   return out;
 }
 
+/// The longest and shortest a measured kernel can take: a day, a nanosecond.
+constexpr double kMaxMedianMs = 86400e3, kMinMedianMs = 1e-6;
+
+/// Checks an imported record against its workload, as `kiln tune` would
+/// have made it: finite, non-negative figures; an op of this kiln that
+/// defines the workload; a trace that replays on it; and for an ok record a
+/// time a kernel can take and GFLOP/s that are the op's FLOPs over that
+/// time. An imported record becomes a best that bench, package and verify
+/// trust, so a forged one (-1 ms, 10^6 GFLOP/s) is refused.
+void validate_record(const TuningRecord& r, const WorkloadKey& w, int line) {
+  auto refuse = [&](const std::string& why) {
+    user_error << "import line " << line << ": " << why << "; nothing was imported";
+  };
+  for (const auto& [name, v] :
+       {std::pair<const char*, double>{"median_ms", r.median_ms}, {"gflops", r.gflops},
+        {"compile_ms", r.compile_ms}}) {
+    if (!std::isfinite(v) || v < 0)
+      refuse(std::string("the record's ") + name + " is " + std::to_string(v) +
+             ", not a finite non-negative number");
+  }
+  const Op* op = nullptr;
+  StoredSizes sizes;
+  try {
+    op = &find_op(w.op);
+    sizes = parse_stored_sizes(w);
+    const ComputeDef def = op->define(sizes.sizes, sizes.options);
+    Schedule::replay(def, Trace::from_json(r.trace_json));
+  } catch (const Error& e) {
+    std::string why = e.what();
+    if (why.rfind("kiln: ", 0) == 0) why = why.substr(6);
+    refuse("the record's schedule does not apply to its workload (" + w.op + " " + w.shape +
+           "): " + why.substr(0, why.find('\n')));
+  }
+  if (r.status != "ok") return;
+  if (r.median_ms < kMinMedianMs || r.median_ms > kMaxMedianMs) {
+    refuse("an ok record takes " + std::to_string(r.median_ms) +
+           " ms; a measured kernel takes between 1 ns and a day");
+  }
+  const double flops = op->flops(op->resolve_sizes(sizes.sizes), op->resolve_options(sizes.options));
+  const double want = flops / (r.median_ms * 1e6);
+  if (flops > 0 && std::abs(r.gflops - want) > 0.01 * want) {
+    refuse("the record claims " + std::to_string(r.gflops) + " GFLOP/s, but " + w.op + " " +
+           w.shape + " in " + std::to_string(r.median_ms) + " ms is " + std::to_string(want));
+  }
+}
+
 bool has_record(sqlite3* db, const std::string& path, const TuningRecord& r) {
   sqlite::Statement st(db, path,
                        "SELECT 1 FROM records WHERE workload_key = ?1 AND trace_json = ?2 "
@@ -158,6 +210,20 @@ int64_t TuningDatabase::import_jsonl(std::istream& in) {
     }
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     lines.push_back(parse_line(text, line));
+  }
+  // Every record checked against its workload (from the file, or stored)
+  // before anything is written.
+  std::map<std::string, WorkloadKey> workloads;
+  for (const ImportLine& l : lines) {
+    if (l.workload) {
+      workloads[l.workload->key] = *l.workload;
+    } else if (!workloads.count(l.record->workload_key)) {
+      for (const WorkloadKey& w : find_workloads(l.record->workload_key))
+        if (w.key == l.record->workload_key) workloads[w.key] = w;
+    }
+    // A record of an unknown workload is refused below, with that reason.
+    if (l.record && workloads.count(l.record->workload_key))
+      validate_record(*l.record, workloads.at(l.record->workload_key), l.line);
   }
   std::lock_guard<std::mutex> lock(impl_->mu);
   int64_t added = 0;

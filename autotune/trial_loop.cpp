@@ -18,18 +18,6 @@ bool is_default_record(const TuningRecord& r) {
   return j.is_object() && j.value("source", "") == "default";
 }
 
-/// "M=1024,N=512" -> {M: 1024, N: 512}; "dtype=f32" -> {dtype: f32}.
-std::vector<std::pair<std::string, std::string>> split_pairs(const std::string& text) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    const size_t eq = item.find('=');
-    if (eq != std::string::npos) out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
-  }
-  return out;
-}
-
 }  // namespace
 
 MeasureResult compile_error(const std::string& why) {
@@ -75,14 +63,6 @@ std::string default_record_json(const Schedule& schedule, const std::string& op_
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(schedule.trace().to_json(op_name));
   j["source"] = "default";
   return j.dump();
-}
-
-ComputeDef define_stored_workload(const Op& op, const WorkloadKey& w) {
-  OpSizes sizes;
-  for (const auto& [k, v] : split_pairs(w.shape)) sizes[k] = std::stoll(v);
-  OpOptions options;
-  for (const auto& [k, v] : split_pairs(w.options)) options[k] = v;
-  return op.define(sizes, options);
 }
 
 void for_each_warm_start_workload(TuningDatabase& db, const Op& op, const WorkloadKey& self,

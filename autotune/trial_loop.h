@@ -55,10 +55,6 @@ void set_default_figures(TuningDatabase& db, const std::string& key,
 /// "source": "default" (how load_cached_best finds the default's figures).
 std::string default_record_json(const Schedule& schedule, const std::string& op_name);
 
-/// The definition of a stored workload of op (its shape and options parsed
-/// back). Throws when this kiln can no longer define it.
-ComputeDef define_stored_workload(const Op& op, const WorkloadKey& w);
-
 /// What a tuner warm-starts from: calls visit(w, def, records, left) for
 /// each stored workload w of self's op and target (and hardware, with
 /// same_hardware) that this kiln can still define (as def), self first (its

@@ -148,4 +148,38 @@ WorkloadKey make_gpu_workload_key(const Op& op, const ComputeDef& def, const OpS
   return workload_key(op, def, sizes, options, target, gpu.str());
 }
 
+StoredSizes parse_stored_sizes(const WorkloadKey& w) {
+  StoredSizes out;
+  auto each = [&](const std::string& text, const char* what, auto&& take) {
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+      const size_t eq = item.find('=');
+      if (eq == std::string::npos || eq == 0)
+        user_error << "workload " << w.key << ": " << what << " entry '" << item
+                   << "' is not NAME=VALUE";
+      take(item.substr(0, eq), item.substr(eq + 1));
+    }
+  };
+  each(w.shape, "shape", [&](const std::string& k, const std::string& v) {
+    size_t used = 0;
+    int64_t n = 0;
+    try {
+      n = std::stoll(v, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != v.size())
+      user_error << "workload " << w.key << ": size " << k << "=" << v << " is not an integer";
+    out.sizes[k] = n;
+  });
+  each(w.options, "options", [&](const std::string& k, const std::string& v) { out.options[k] = v; });
+  return out;
+}
+
+ComputeDef define_stored_workload(const Op& op, const WorkloadKey& w) {
+  const StoredSizes s = parse_stored_sizes(w);
+  return op.define(s.sizes, s.options);
+}
+
 }  // namespace kiln

@@ -2,6 +2,9 @@
 // refusal of files that are not kiln databases (left byte-identical),
 // schema versions and migrations, export/import, pruning.
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +12,8 @@
 #include <ctime>
 #include <random>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "autotune/database.h"
 #include "db_test_util.h"
@@ -286,8 +291,8 @@ TEST(DbDatabase, ExportImportRoundTrips) {
   a.add_workload(workload("k2", "M=1,N=2,K=3"));
   a.add_record(record("k1", 1.25, "ok", 1700000000));
   a.add_record(record("k1", 0, "timeout", 1700000001));
-  TuningRecord odd = record("k2", 0.75, "ok", 1700000002);
-  odd.trace_json = "{\"steps\": [\"quote \\\" and\\nnewline\"]}";
+  TuningRecord odd = record("k2", 0.75, "ok", 1700000002, /*flops=*/2.0 * 1 * 2 * 3);
+  odd.trace_json = "{\"kiln_trace\": 1, \"steps\": [], \"note\": \"quote \\\" and\\nnewline\"}";
   odd.error = "ünïcode";
   a.add_record(odd);
   std::stringstream exported;
@@ -306,6 +311,58 @@ TEST(DbDatabase, ExportImportRoundTrips) {
   std::stringstream in2(exported.str());
   EXPECT_EQ(b.import_jsonl(in2), 0);  // already present: nothing doubled
   EXPECT_EQ(b.records("k1").size(), 2u);
+}
+
+TEST(DbDatabase, ImportRefusesForgedRecordsAndImportsNothing) {
+  TempDir dir;
+  TuningDatabase a = TuningDatabase::open(dir.file("a.db"));
+  a.add_workload(workload("k"));
+  a.add_record(record("k", 0.5));
+  std::stringstream good;
+  a.export_jsonl(good);
+  // One line of the export changed at a time: each import is refused with
+  // the reason, and the database stays empty.
+  auto forged = [&](const std::function<void(nlohmann::json&)>& edit) {
+    std::stringstream lines(good.str());
+    std::string line, out;
+    while (std::getline(lines, line)) {
+      nlohmann::json j = nlohmann::json::parse(line);
+      if (j.contains("record")) edit(j["record"]);
+      out += j.dump() + "\n";
+    }
+    return out;
+  };
+  TuningDatabase b = TuningDatabase::open(dir.file("b.db"));
+  auto refusal = [&](const std::string& text) {
+    std::stringstream in(text);
+    try {
+      b.import_jsonl(in);
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::pair<std::function<void(nlohmann::json&)>, std::string> cases[] = {
+      {[](nlohmann::json& r) { r["median_ms"] = -1; }, "median_ms is -1"},
+      {[](nlohmann::json& r) { r["gflops"] = 1e6; }, "claims 1000000.000000 GFLOP/s"},
+      {[](nlohmann::json& r) { r["median_ms"] = 1e-9; r["gflops"] = 1024 / 1e-3; },
+       "between 1 ns and a day"},
+      {[](nlohmann::json& r) { r["compile_ms"] = -5; }, "compile_ms is -5"},
+      {[](nlohmann::json& r) { r["trace_json"] = "{}"; }, "does not apply to its workload"},
+      {[](nlohmann::json& r) {
+         r["trace_json"] = R"({"kiln_trace": 1, "steps": [{"primitive": "split", "args": ["C.q", 2]}]})";
+       }, "does not apply to its workload"},
+  };
+  for (const auto& [edit, why] : cases) {
+    SCOPED_TRACE(why);
+    const std::string e = refusal(forged(edit));
+    EXPECT_NE(e.find(why), std::string::npos) << e;
+    EXPECT_NE(e.find("nothing was imported"), std::string::npos) << e;
+    EXPECT_TRUE(b.find_workloads("").empty());
+  }
+  // The genuine export imports.
+  std::stringstream in(good.str());
+  EXPECT_EQ(b.import_jsonl(in), 1);
 }
 
 TEST(DbDatabase, BadImportChangesNothing) {
@@ -381,7 +438,8 @@ TEST(DbDatabase, BestIsTheScheduleFastestOnAverage) {
   EXPECT_EQ(best->id, b_first);
   EXPECT_EQ(best->trace_json, b.trace_json);
   EXPECT_DOUBLE_EQ(best->median_ms, 1.25);
-  EXPECT_DOUBLE_EQ(best->gflops, (1.0 / 1.2) * 1.2 / 1.25);  // the same work in the mean time
+  // The same work in the mean time.
+  EXPECT_DOUBLE_EQ(best->gflops, record("k", 1.2).gflops * 1.2 / 1.25);
   // Any schedule's figures, computed the same way.
   EXPECT_DOUBLE_EQ(db.mean_of("k", a.trace_json)->median_ms, 1.5);
   EXPECT_EQ(db.mean_of("k", b.trace_json)->median_ms, best->median_ms);
