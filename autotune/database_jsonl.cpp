@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/read_file.h"
+#include "runtime/read_file.h"
 
 #include "autotune/database.h"
 #include "autotune/database_impl.h"

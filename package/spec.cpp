@@ -2,7 +2,7 @@
 // reported here, with the entry's position and op, before any compiling.
 #include "package/spec.h"
 
-#include "base/read_file.h"
+#include "runtime/read_file.h"
 #include "package/names.h"
 
 #include <cctype>

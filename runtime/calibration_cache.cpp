@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/read_file.h"
+#include "runtime/read_file.h"
 #include "codegen/target.h"
 #include "dsl/error.h"
 #include "runtime/calibration.h"

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "base/read_file.h"
+#include "runtime/read_file.h"
 #include "dsl/error.h"
 
 namespace kiln {

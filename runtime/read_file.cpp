@@ -1,5 +1,5 @@
 // Bounded reads of user-named files. See read_file.h.
-#include "base/read_file.h"
+#include "runtime/read_file.h"
 
 #include <fstream>
 
