@@ -28,6 +28,20 @@ std::string emit(const Expr& e, const VarName& var) {
   if (const Mod* op = e.as<Mod>()) return call("kiln_floormod", op->a, op->b);
   if (const Min* op = e.as<Min>()) return call("kiln_min", op->a, op->b);
   if (const Max* op = e.as<Max>()) return call("kiln_max", op->a, op->b);
+  // Conditions on sizes (read checks).
+  if (const LT* op = e.as<LT>()) return bin(op->a, "<", op->b);
+  if (const LE* op = e.as<LE>()) return bin(op->a, "<=", op->b);
+  if (const GT* op = e.as<GT>()) return bin(op->a, ">", op->b);
+  if (const GE* op = e.as<GE>()) return bin(op->a, ">=", op->b);
+  if (const EQ* op = e.as<EQ>()) return bin(op->a, "==", op->b);
+  if (const NE* op = e.as<NE>()) return bin(op->a, "!=", op->b);
+  if (const And* op = e.as<And>()) return bin(op->a, "&&", op->b);
+  if (const Or* op = e.as<Or>()) return bin(op->a, "||", op->b);
+  if (const Not* op = e.as<Not>()) return "(!" + emit(op->a, var) + ")";
+  if (const Select* op = e.as<Select>()) {
+    return "(" + emit(op->condition, var) + " ? " + emit(op->true_value, var) + " : " +
+           emit(op->false_value, var) + ")";
+  }
   // A shape written with 32-bit constants carries a widening cast; the
   // value is the same in 64 bits.
   if (const Cast* op = e.as<Cast>()) {

@@ -23,8 +23,9 @@ std::string framework_dtype_name(Type t);
 /// e as a C expression of type int64_t. `var` maps a size var's name to the
 /// C expression holding its value. Division and modulo call the generated
 /// helpers kiln_floordiv and kiln_floormod (floor semantics, as in kiln);
-/// min and max call kiln_min and kiln_max. Throws InternalError for an
-/// expression a shape cannot hold.
+/// min and max call kiln_min and kiln_max. Conditions on sizes (comparisons,
+/// &&, ||, !, ?:) are C conditions. Throws InternalError for an expression
+/// a shape cannot hold.
 std::string c_size_expr(const Expr& e, const std::function<std::string(const std::string&)>& var);
 
 }  // namespace kiln

@@ -13,6 +13,7 @@
 #include "dsl/error.h"
 #include "package/c_types.h"
 #include "package/cuda_launch.h"
+#include "schedule/read_checks.h"
 
 namespace kiln {
 
@@ -272,6 +273,22 @@ std::string sizes_function(const PackageFunction& fn) {
         << " negative (%lld = " << c_escape(shape_expr_str(t.shape()[d])) << "); the inputs are too small\", "
         << F << ", (long long)(" << dim << "));\n  }\n";
     }
+  }
+  // Reads the shapes do not prove in bounds for every size, tested before
+  // any kernel runs (the generated kernel tests them again).
+  const auto ref = [&](const std::string& v) { return size_ref(fn, v); };
+  const auto printf_text = [](const std::string& text) {
+    std::string out;
+    for (char ch : c_escape(text)) out += ch == '%' ? std::string("%%") : std::string(1, ch);
+    return out;
+  };
+  for (const ReadCheck& r : read_checks(fn.generic)) {
+    c << "  if (!" << c_size_expr(r.in_bounds, ref) << ") {\n"
+      << "    return fail(@P@_ERROR_SHAPE, \"%s: at these sizes stage '" << r.stage << "' reads '"
+      << r.tensor << "' dimension " << r.dim << " at indices %lld to %lld, outside its extent "
+      << "%lld (" << printf_text(describe_read_check(r)) << "); " << read_check_advice() << "\", " << F
+      << ", (long long)" << c_size_expr(r.lowest, ref) << ", (long long)"
+      << c_size_expr(r.highest, ref) << ", (long long)" << c_size_expr(r.extent, ref) << ");\n  }\n";
   }
   c << "  return 0;\n}\n\n";
   return c.str();

@@ -13,6 +13,10 @@
 /// threads (generated code returns 1 when an intermediate buffer could not
 /// be allocated).
 #define KILN_ERROR_NO_THREADS 2
+/// A generated kernel's result when read check i of its LoweredFunc fails
+/// at the sizes it was called with: KILN_KERNEL_READ_OUT_OF_BOUNDS + i.
+/// Nothing has been read or written then.
+#define KILN_KERNEL_READ_OUT_OF_BOUNDS 16
 
 extern "C" {
 /// The body of a parallel loop: runs iteration `index` with captured state.

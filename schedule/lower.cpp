@@ -116,6 +116,9 @@ LoweredFunc lower(const Schedule& sch, const std::string& name, const LowerOptio
   f.args = buffer_args(def);
   for (BufferArg& a : f.args) a.nontemporal = a.is_output && sch.stores_nontemporal(a.name);
   f.size_vars = def.size_vars();
+  // Before any loop is built: a read past an input's shape is refused here
+  // when the sizes are known, and tested at every call when they are not.
+  f.read_checks = read_checks(def);
 
   const bool log = log_passes_from_env();
   const PassInputs inputs{sch, f.args, options.target};

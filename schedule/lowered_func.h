@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dsl/ir.h"
+#include "schedule/read_checks.h"
 
 namespace kiln {
 
@@ -28,6 +29,10 @@ struct LoweredFunc {
   std::string name;
   std::vector<BufferArg> args;
   std::vector<std::string> size_vars;
+  /// Reads the shapes do not prove in bounds for every size: callers test
+  /// them at the sizes given, and generated CPU code returns
+  /// KILN_KERNEL_READ_OUT_OF_BOUNDS + i when check i fails.
+  std::vector<ReadCheck> read_checks;
   Stmt body;
 };
 

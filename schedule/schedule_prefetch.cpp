@@ -38,6 +38,21 @@ std::string prefetch_problem(const std::vector<StageSchedule>& stages, const Sta
                              const PrefetchSpec& p) {
   if (st.attach == AttachKind::Inline) return str("'", st.name, "' is inlined and has no loops");
   if (!st.has_leaf(p.at)) return str("'", p.at, "' is not a loop of '", st.name, "'");
+  // A prefetch names an element of a buffer that lives for the whole
+  // kernel: an input or a stage computed at root. A stage computed at a
+  // loop holds only that loop's region (the next iteration's elements are
+  // not there yet), and an inlined stage has no buffer at all.
+  const int fetched = find_stage(stages, p.tensor);
+  if (fetched >= 0 && stages[fetched].attach == AttachKind::At) {
+    return str("'", p.tensor, "' is computed at ", stages[fetched].attach_loop,
+               ", so its buffer holds one iteration's region and later iterations' elements "
+               "are not there to fetch; prefetch an input or a stage computed at root "
+               "(compute_root) instead");
+  }
+  if (fetched >= 0 && stages[fetched].attach == AttachKind::Inline) {
+    return str("'", p.tensor, "' is inlined, so it has no buffer to fetch from; prefetch the "
+               "tensors it reads, or compute it at root");
+  }
   const auto around = loops_around(stages, st, p.at);
   auto from = std::find_if(around.begin(), around.end(),
                            [&](const auto& l) { return l.second == p.from; });

@@ -13,6 +13,7 @@
 #include "codegen/llvm/codegen_internal.h"
 #include "dsl/compute.h"
 #include "dsl/error.h"
+#include "runtime/thread_pool.h"
 
 namespace kiln {
 
@@ -159,6 +160,16 @@ std::unique_ptr<llvm::Module> CodeGenLLVM::compile(const LoweredFunc& f) {
     llvm::Argument* a = fn->getArg(static_cast<unsigned>(f.args.size() + i));
     a->setName(f.size_vars[i]);
     push_var(f.size_vars[i], a);
+  }
+  // Reads the shapes do not prove in bounds (schedule/read_checks.h) are
+  // tested before anything is touched: a failing check returns its code.
+  for (size_t i = 0; i < f.read_checks.size(); i++) {
+    llvm::BasicBlock* fail = llvm::BasicBlock::Create(ctx_, "read_out_of_bounds", fn);
+    llvm::BasicBlock* next = llvm::BasicBlock::Create(ctx_, "read_in_bounds", fn);
+    builder_.CreateCondBr(codegen(f.read_checks[i].in_bounds), next, fail);
+    builder_.SetInsertPoint(fail);
+    builder_.CreateRet(builder_.getInt32(KILN_KERNEL_READ_OUT_OF_BOUNDS + static_cast<int>(i)));
+    builder_.SetInsertPoint(next);
   }
   codegen(f.body);
   fence_streaming_stores();

@@ -95,6 +95,12 @@ class JitKernel : public CompiledKernel {
       user_error << "kernel '" << func_.name << "': the system refused to start " << num_threads()
                  << " threads for its parallel loops; use fewer (--threads, set_num_threads)";
     }
+    const int check = rc - KILN_KERNEL_READ_OUT_OF_BOUNDS;
+    if (check >= 0 && check < static_cast<int>(func_.read_checks.size())) {
+      // check_kernel_args tested the same condition; reaching this is a bug.
+      internal_error << "kernel '" << func_.name << "' refused its sizes: "
+                     << describe_read_check(func_.read_checks[check]);
+    }
     if (rc != 0) {
       user_error << "kernel '" << func_.name << "' failed to allocate memory for an intermediate "
                  << "buffer (error " << rc << "); use smaller sizes or a schedule with smaller "

@@ -203,6 +203,9 @@ std::vector<int64_t> check_kernel_args(const LoweredFunc& f, const std::vector<B
     }
     values.push_back(it->second.value);
   }
+  std::map<std::string, int64_t> size_values;
+  for (const auto& [name, source] : sizes) size_values[name] = source.value;
+  enforce_read_checks(f.read_checks, size_values);
   return values;
 }
 

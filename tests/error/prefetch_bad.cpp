@@ -2,6 +2,7 @@
 // a `from` loop inside `at` or not around it, a prefetch inside a vector
 // loop, an offset below 1; and, once applied, the primitives that would
 // move or remove its loops.
+#include "tests/correctness/reference_check.h"
 #include "tests/error/schedule_test_util.h"
 
 namespace kiln {
@@ -19,6 +20,40 @@ TEST(ScheduleErrorPrefetch, TensorNotRead) {
   // Through an inlined stage, blur_y reads input.
   sch.compute_inline("blur_x");
   sch.prefetch("input", "blur_y.y", "blur_y.y", 1);
+}
+
+TEST(ScheduleErrorPrefetch, AStageComputedAtALoopOrInlinedHasNothingToFetch) {
+  // Before: accepted, then an internal error in flatten_storage at lower().
+  {
+    Schedule sch(blur_def());
+    sch.compute_at("blur_x", "blur_y.y");
+    expect_refused(sch, "prefetch", [](Schedule& s) { s.prefetch("blur_x", "blur_y.y", "blur_y.y", 1); },
+                   "'blur_x' is computed at blur_y.y, so its buffer holds one iteration's region");
+  }
+  {
+    Schedule sch(blur_def());
+    sch.prefetch("blur_x", "blur_y.y", "blur_y.y", 1);
+    expect_refused(sch, "compute_at", [](Schedule& s) { s.compute_at("blur_x", "blur_y.y"); },
+                   "'blur_x' is computed at blur_y.y, so its buffer holds one iteration's region");
+    expect_refused(sch, "compute_inline", [](Schedule& s) { s.compute_inline("blur_x"); },
+                   "'blur_x' is inlined, so it has no buffer to fetch from");
+    // At root (the default) it lowers, runs and matches the interpreter.
+    check::expect_matches_reference(sch);
+  }
+  {
+    Schedule sch(matmul_def());
+    const std::string rf = sch.rfactor("C.k");
+    sch.prefetch(rf, "C.k", "C.k", 1);
+    expect_refused(sch, "compute_at", [&](Schedule& s) { s.compute_at(rf, "C.k"); },
+                   "is computed at C.k, so its buffer holds one iteration's region");
+  }
+  {
+    Schedule sch(matmul_def());
+    const std::string rf = sch.rfactor("C.k");
+    sch.compute_at(rf, "C.k");
+    expect_refused(sch, "prefetch", [&](Schedule& s) { s.prefetch(rf, "C.k", "C.k", 1); },
+                   "is computed at C.k");
+  }
 }
 
 TEST(ScheduleErrorPrefetch, FromMustEncloseAt) {
