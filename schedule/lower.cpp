@@ -52,6 +52,9 @@ const Pass kPipeline[] = {
     {"flatten_storage", kAll, [](const Stmt& s, const PassInputs& in) { return flatten_storage(s, in.args); }},
     // Vectorizing works on flat indices, where a unit-stride access is a Ramp.
     {"vectorize_loops", kAll, [](const Stmt& s, const PassInputs&) { return vectorize_loops(s); }},
+    // Counted before unrolling, so a schedule that unrolls too much costs
+    // nothing to refuse (compile time grows with the code LLVM sees).
+    {"check_code_size", kAll, [](const Stmt& s, const PassInputs&) { return check_code_size(s); }},
     // Unrolling after vectorizing copies vector code, not scalar lanes.
     {"unroll_loops", kAll, [](const Stmt& s, const PassInputs&) { return unroll_loops(s); }},
     {"simplify_final", kAll, [](const Stmt& s, const PassInputs&) { return simplify(s); }},
