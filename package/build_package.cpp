@@ -4,6 +4,7 @@
 #include "package/build_package.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -44,6 +45,64 @@ Target package_target(const PackageSpec& spec, const PackageOptions& opt) {
   return text == "llvm" || text == "host" ? Target::host() : parsed;
 }
 
+/// The file that marks a directory as kiln's to overwrite.
+constexpr const char* kPackageMarker = ".kiln-package";
+
+/// Makes `out` ready to receive a package, or refuses: kiln writes only into
+/// a new or empty directory, or one an earlier `kiln package` made (it holds
+/// the marker), so `--out .` inside a project never overwrites the user's
+/// README.md or build/.
+void claim_output_directory(const fs::path& out) {
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(out, ec);
+  if (fs::exists(st)) {
+    if (!fs::is_directory(fs::status(out, ec))) {
+      user_error << "--out '" << out.string() << "' exists and is not a directory; give a new or "
+                 << "empty directory";
+    }
+    const bool marked = fs::exists(out / kPackageMarker, ec);
+    const bool empty = fs::is_empty(out, ec) && !ec;
+    if (!marked && !empty) {
+      user_error << "--out '" << out.string() << "' is not empty and was not made by kiln package "
+                 << "(it has no " << kPackageMarker << " file); kiln writes packages only into a "
+                 << "new or empty directory, or one it made, so it never overwrites your files: "
+                 << "give a new directory (e.g. --out " << (out / "kiln_package").string() << ")";
+    }
+  }
+  fs::create_directories(out, ec);
+  if (ec || !fs::is_directory(out)) {
+    user_error << "cannot create the output directory '" << out.string() << "' (" << ec.message()
+               << ")";
+  }
+  write_file(out / kPackageMarker,
+             "This directory was written by `kiln package`; a later `kiln package --out` may "
+             "overwrite it.\n");
+}
+
+/// A private scratch directory under the system's temporary directory for
+/// object files and link logs, removed when the build ends or fails.
+class ScratchDirectory {
+ public:
+  ScratchDirectory() {
+    std::string pattern = (fs::temp_directory_path() / "kiln-package-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) {
+      user_error << "cannot create a scratch directory in " << fs::temp_directory_path().string()
+                 << "; set TMPDIR to a writable directory";
+    }
+    path_ = pattern;
+  }
+  ~ScratchDirectory() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
 }  // namespace
 
 PackageResult build_package(const PackageSpec& spec, const PackageOptions& opt) {
@@ -51,6 +110,10 @@ PackageResult build_package(const PackageSpec& spec, const PackageOptions& opt) 
   auto progress = [&](const std::string& line) {
     if (opt.progress) opt.progress(line);
   };
+  // Absolute: the link step runs tools from other directories. Claimed
+  // before tuning, so a refused --out costs nothing.
+  const fs::path out = fs::absolute(opt.out_dir);
+  claim_output_directory(out);
   PackageResult result;
   const Target target = package_target(spec, opt);
   result.plan = plan_package(spec, target);
@@ -64,17 +127,12 @@ PackageResult build_package(const PackageSpec& spec, const PackageOptions& opt) 
   selection.progress = opt.progress;
   result.notes = select_schedules(plan, selection);
 
-  // Absolute: the link step runs tools from other directories.
-  const fs::path out = fs::absolute(opt.out_dir);
+  const ScratchDirectory scratch;
   const fs::path include = out / "include", src = out / "src", torch = out / "torch",
-                 python = out / "python", work = out / "build";
+                 python = out / "python", work = scratch.path();
   std::error_code ec;
-  for (const fs::path& d : {out, include, src, torch, python}) fs::create_directories(d, ec);
-  fs::remove_all(work, ec);
-  fs::create_directories(work, ec);
-  if (ec || !fs::is_directory(out)) {
-    user_error << "cannot create the output directory '" << out.string() << "'";
-  }
+  for (const fs::path& d : {include, src, torch, python}) fs::create_directories(d, ec);
+  if (ec) user_error << "cannot create directories in '" << out.string() << "' (" << ec.message() << ")";
 
   // CPU kernels become object files; CUDA kernels PTX that the wrapper
   // embeds (and ptx/ shows).
@@ -123,8 +181,8 @@ PackageResult build_package(const PackageSpec& spec, const PackageOptions& opt) 
   write_file(python / (plan.name + ".py"), python_loader_source(plan));
   write_file(out / "manifest.json", package_manifest(plan, result.compile_ms).dump(2) + "\n");
   write_file(out / "README.md", package_readme(plan));
-  // The objects live on in lib<name>.a; the scratch directory goes.
-  fs::remove_all(work, ec);
+  // The objects live on in lib<name>.a; the scratch directory goes with
+  // `scratch`.
   return result;
 }
 

@@ -67,6 +67,41 @@ TEST(PackageCli, BuildsAPackageAndReportsDefaultSchedules) {
   EXPECT_GT(j["kernels"][0]["compile_ms"].get<double>(), 0.0);
 }
 
+TEST(PackageCli, WritesOnlyIntoANewEmptyOrKilnMadeDirectory) {
+  // Before: --out DIR deleted DIR/build and overwrote DIR/README.md.
+  const fs::path dir = fresh_dir("package_cli_out");
+  std::ofstream(dir / "spec.json")
+      << R"({"name": "out_ops", "ops": [{"op": "relu", "shape": {"M": 5, "N": 7}}]})";
+  const std::string spec = " --spec " + (dir / "spec.json").string() + " --db " + (dir / "empty.db").string();
+  const fs::path project = dir / "project";
+  fs::create_directories(project / "build");
+  std::ofstream(project / "README.md") << "my project\n";
+  std::ofstream(project / "build" / "keep.o") << "mine";
+  CliRun r = kiln("package" + spec + " --out " + project.string(), dir);
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_EQ(r.err.rfind("kiln: --out '", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("is not empty and was not made by kiln package"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(project / "README.md"), "my project\n");
+  EXPECT_EQ(slurp(project / "build" / "keep.o"), "mine");
+  EXPECT_FALSE(fs::exists(project / "manifest.json"));
+  EXPECT_FALSE(fs::exists(project / ".kiln-package"));
+
+  // A file is not a directory.
+  r = kiln("package" + spec + " --out " + (project / "README.md").string(), dir);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("exists and is not a directory"), std::string::npos) << r.err;
+
+  // An empty directory is claimed with the marker; rebuilding into it works.
+  const fs::path empty = dir / "empty";
+  fs::create_directories(empty);
+  r = kiln("package" + spec + " --out " + empty.string(), dir);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(fs::exists(empty / ".kiln-package"));
+  EXPECT_TRUE(fs::is_regular_file(empty / "libout_ops.so"));
+  r = kiln("package" + spec + " --out " + empty.string(), dir);
+  EXPECT_EQ(r.rc, 0) << r.err;
+}
+
 TEST(PackageCli, BadSpecIsOneMessageAndExitCodeOne) {
   const fs::path dir = fresh_dir("package_cli_bad");
   std::ofstream(dir / "spec.json") << R"({"name": "p", "ops": [{"op": "softmax", "shape": {"M": -3}}]})";
