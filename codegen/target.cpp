@@ -79,7 +79,12 @@ Target parse_llvm(const std::string& text, const std::vector<std::string>& optio
     user_error << "unknown target triple '" << t.triple << "' in target '" << text
                << "'; this kiln's LLVM supports the host triple " << llvm::sys::getProcessTriple();
   }
-  auto sti = subtarget_info(t);
+  // The CPU is checked against a generic subtarget: one built with an
+  // unknown CPU makes LLVM print its own warning (twice).
+  Target generic = t;
+  generic.cpu = "generic";
+  generic.features = "";
+  auto sti = subtarget_info(generic);
   if (t.cpu != "generic" && !sti->isCPUStringValid(t.cpu)) {
     user_error << "unknown CPU '" << t.cpu << "' in target '" << text
                << "'; use a name LLVM 16 knows (e.g. znver4, skylake-avx512, x86-64-v4) or 'host'";

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -145,6 +146,26 @@ TEST(Cli, Version) {
   const Result r = run_kiln("--version");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("kiln"), std::string::npos) << r.output;
+}
+
+TEST(Cli, TargetCpuIsUsedOrRefusedInOneMessage) {
+  // Before: LLVM printed "'frobnicator' is not a recognized processor" twice
+  // before kiln's own message.
+  for (const char* bad : {"llvm -mcpu=frobnicator"}) {
+    const Result r = run_kiln(std::string("show relu --shape M=4,N=4 --stage asm --target '") + bad + "'");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.output.rfind("kiln: unknown CPU", 0), 0u) << r.output;
+    EXPECT_EQ(r.output.find("not a recognized"), std::string::npos) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  }
+  // -mcpu=X is X: AVX-512 registers for skylake-avx512, none for x86-64.
+  const Result avx512 = run_kiln("show relu --shape M=64,N=64 --stage asm --target 'llvm -mcpu=skylake-avx512'");
+  const Result baseline = run_kiln("show relu --shape M=64,N=64 --stage asm --target 'llvm -mcpu=x86-64'");
+  ASSERT_EQ(avx512.exit_code, 0) << avx512.output;
+  ASSERT_EQ(baseline.exit_code, 0) << baseline.output;
+  EXPECT_NE(avx512.output.find("zmm"), std::string::npos);
+  EXPECT_EQ(baseline.output.find("zmm"), std::string::npos);
+  EXPECT_EQ(baseline.output.find("ymm"), std::string::npos);
 }
 
 TEST(Cli, UnknownOpIsRefused) {
