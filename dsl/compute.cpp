@@ -167,6 +167,25 @@ Expr make_reduce(ReduceOp op, Expr source, std::vector<IterVar> axes, Expr condi
   return Reduce::make(op, std::move(source), std::move(axes), std::move(condition));
 }
 
+/// A sum or product of f16/bf16 values as two stages: `<name>_acc`
+/// accumulates in f32, and the stage itself (same name, axes and type as
+/// written) rounds it once. Accumulating in 16 bits would make 4096 ones
+/// sum to 2048, and the answer would depend on the schedule (an rfactor
+/// adds shorter partial sums). Max and min are exact in any width.
+Tensor accumulate_in_f32(const OpRef& written) {
+  const Reduce* r = written->body.as<Reduce>();
+  auto acc = std::make_shared<OperationNode>(*written);
+  acc->name = written->name + "_acc";
+  acc->dtype = f32();
+  acc->body = Reduce::make(r->op, Cast::make(f32(), r->source), r->axes, r->condition);
+  auto rounded = std::make_shared<OperationNode>(*written);
+  rounded->reduce_axis.clear();
+  std::vector<Expr> at;
+  for (const IterVar& iv : rounded->axis) at.push_back(iv.var);
+  rounded->body = Cast::make(written->dtype, TensorLoad::make(acc, std::move(at)));
+  return Tensor(rounded);
+}
+
 }  // namespace
 
 std::vector<OpRef> OperationNode::inputs() const {
@@ -292,6 +311,11 @@ Tensor compute(std::vector<Expr> shape, const std::function<Expr(const std::vect
     user_error << "compute '" << name << "' uses variable '" << unknown.unknown[0]
                << "', which is neither one of its axes, a reduction axis inside its reducer, nor a "
                << "size var of a shape it reads";
+  }
+  if (top && top->type.is_half_storage() &&
+      (top->op == ReduceOp::Sum || top->op == ReduceOp::Prod)) {
+    check_name(name + "_acc", "compute");
+    return accumulate_in_f32(op);
   }
   return Tensor(op);
 }

@@ -92,6 +92,11 @@ Tensor compute(std::vector<Expr> shape, const std::function<Expr(Expr, Expr, Exp
                const std::string& name, std::vector<std::string> axis_names = {});
 
 /// Reducers. The condition (optional) restricts which points take part.
+/// A sum or product of f16/bf16 values accumulates in f32 and is rounded
+/// once: compute() makes it two stages, `<name>_acc` (the f32 reduction,
+/// whose loops the schedule splits, reorders and rfactors) and `<name>`
+/// (the rounding, with the type and axes written), so no schedule changes
+/// the answer. Max and min stay one stage (they are exact in any width).
 Expr sum(Expr source, std::vector<IterVar> axes, Expr condition = Expr());
 Expr prod(Expr source, std::vector<IterVar> axes, Expr condition = Expr());
 Expr max(Expr source, std::vector<IterVar> axes, Expr condition = Expr());

@@ -1,7 +1,8 @@
 // Each loop primitive alone (and with split, where it needs one), compiled
 // with the JIT and compared with the reference interpreter at sizes that
 // are 1, primes, and not multiples of the split factors, for f32, i32 and
-// bf16.
+// bf16. A bf16 matmul's reduction is the f32 stage C_acc (sums of 16-bit
+// values accumulate in f32), so its loops are scheduled there.
 #include "reference_check.h"
 
 namespace kiln {
@@ -20,30 +21,33 @@ TEST(LoopPrimitives, DefaultSchedule) {
 
 TEST(LoopPrimitives, SplitByFactor) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(check::matmul(13, 37, 7, t));
-    sch.split("C.i", 4);   // 13 = 3 * 4 + 1
-    sch.split("C.j", 8);   // 37 = 4 * 8 + 5
-    sch.split("C.k", 3);   // a reduction tail: 7 = 2 * 3 + 1
+    sch.split(R + ".i", 4);   // 13 = 3 * 4 + 1
+    sch.split(R + ".j", 8);   // 37 = 4 * 8 + 5
+    sch.split(R + ".k", 3);   // a reduction tail: 7 = 2 * 3 + 1
     expect_matches_reference(sch);
   }
 }
 
 TEST(LoopPrimitives, SplitFactorLargerThanExtent) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(check::matmul(1, 7, 1, t));
-    sch.split("C.i", 8);
-    sch.split("C.j", 16);
-    sch.split("C.k", 4);
+    sch.split(R + ".i", 8);
+    sch.split(R + ".j", 16);
+    sch.split(R + ".k", 4);
     expect_matches_reference(sch);
   }
 }
 
 TEST(LoopPrimitives, SplitByNparts) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(check::matmul(13, 37, 11, t));
-    sch.split_nparts("C.i", 3);  // parts of 5: 15 > 13
-    sch.split_nparts("C.j", 37);
-    sch.split_nparts("C.k", 2);
+    sch.split_nparts(R + ".i", 3);  // parts of 5: 15 > 13
+    sch.split_nparts(R + ".j", 37);
+    sch.split_nparts(R + ".k", 2);
     expect_matches_reference(sch);
   }
 }
@@ -53,10 +57,11 @@ TEST(LoopPrimitives, SplitOfASplitHalf) {
   // and the whole axis past 13: both tails need their guard, or points are
   // computed twice (a reduction would count them twice).
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(check::matmul(13, 7, 23, t));
-    auto [io, ii] = sch.split("C.i", 4);
+    auto [io, ii] = sch.split(R + ".i", 4);
     sch.split(ii, 3);
-    auto [ko, ki] = sch.split("C.k", 5);
+    auto [ko, ki] = sch.split(R + ".k", 5);
     sch.split(ki, 2);
     sch.split(ko, 2);
     expect_matches_reference(sch);
@@ -74,13 +79,14 @@ TEST(LoopPrimitives, Fuse) {
 
 TEST(LoopPrimitives, FuseSplitHalvesAndSplitTheFusedLoop) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(check::matmul(13, 11, 37, t));
-    auto [jo, ji] = sch.split("C.j", 4);
+    auto [jo, ji] = sch.split(R + ".j", 4);
     std::string j = sch.fuse(jo, ji);  // 12 iterations over an extent of 11
     sch.split(j, 5);
-    std::string ij = sch.fuse("C.i", sch.stage("C").leaf_loops[1]);
+    std::string ij = sch.fuse(R + ".i", sch.stage(R).leaf_loops[1]);
     sch.split(ij, 7);
-    auto [ko, ki] = sch.split("C.k", 8);
+    auto [ko, ki] = sch.split(R + ".k", 8);
     std::string k = sch.fuse(ko, ki);
     sch.split(k, 3);
     expect_matches_reference(sch);
@@ -89,26 +95,28 @@ TEST(LoopPrimitives, FuseSplitHalvesAndSplitTheFusedLoop) {
 
 TEST(LoopPrimitives, Reorder) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     // The reduction outermost: the init covers the whole output first.
     Schedule sch(check::matmul(13, 7, 11, t));
-    sch.reorder({"C.k", "C.j", "C.i"});
+    sch.reorder({R + ".k", R + ".j", R + ".i"});
     expect_matches_reference(sch);
 
     // i-k-j, the order that vectorizes along j.
     Schedule ikj(check::matmul(7, 13, 5, t));
-    ikj.reorder({"C.k", "C.j"});
+    ikj.reorder({R + ".k", R + ".j"});
     expect_matches_reference(ikj);
   }
 }
 
 TEST(LoopPrimitives, ReorderSplitHalvesAcrossTheReduction) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     // Spatial loops inside the reduction loop: the init runs over them,
     // inside the spatial loops outside it, with their tail guards.
     Schedule sch(check::matmul(13, 37, 11, t));
-    auto [io, ii] = sch.split("C.i", 4);
-    auto [jo, ji] = sch.split("C.j", 8);
-    auto [ko, ki] = sch.split("C.k", 4);
+    auto [io, ii] = sch.split(R + ".i", 4);
+    auto [jo, ji] = sch.split(R + ".j", 8);
+    auto [ko, ki] = sch.split(R + ".k", 4);
     sch.reorder({io, ko, jo, ki, ii, ji});
     expect_matches_reference(sch);
   }
@@ -116,14 +124,16 @@ TEST(LoopPrimitives, ReorderSplitHalvesAcrossTheReduction) {
 
 TEST(LoopPrimitives, Tile) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(check::matmul(37, 13, 7, t));
-    sch.tile("C.i", "C.j", 8, 4);
+    sch.tile(R + ".i", R + ".j", 8, 4);
     expect_matches_reference(sch);
   }
 }
 
 TEST(LoopPrimitives, Vectorize) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(check::two_stage(7, 37, t));
     auto [jo, ji] = sch.split("C.j", 8);
     sch.vectorize(ji);
@@ -136,8 +146,8 @@ TEST(LoopPrimitives, Vectorize) {
 
     // The spatial loop of a reduction, inside the reduction loop.
     Schedule mm(check::matmul(5, 37, 7, t));
-    auto [mjo, mji] = mm.split("C.j", 16);
-    mm.reorder({"C.k", mji});
+    auto [mjo, mji] = mm.split(R + ".j", 16);
+    mm.reorder({R + ".k", mji});
     mm.vectorize(mji);
     expect_matches_reference(mm);
   }
@@ -145,10 +155,11 @@ TEST(LoopPrimitives, Vectorize) {
 
 TEST(LoopPrimitives, Unroll) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(check::matmul(13, 7, 11, t));
-    auto [ko, ki] = sch.split("C.k", 4);
+    auto [ko, ki] = sch.split(R + ".k", 4);
     sch.unroll(ki);
-    auto [jo, ji] = sch.split("C.j", 3);
+    auto [jo, ji] = sch.split(R + ".j", 3);
     sch.unroll(ji);
     expect_matches_reference(sch);
   }

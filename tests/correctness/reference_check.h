@@ -81,6 +81,13 @@ inline void expect_matches_reference(const Schedule& sch, const Sizes& sizes = {
 // ------------------------------------------------------------ definitions
 
 /// C[i, j] = sum_k A[i, k] * B[k, j].
+/// The stage that holds the reduction written in stage `name` of type t:
+/// `name` itself, or `<name>_acc` for f16/bf16 sums and products (they
+/// accumulate in f32; `name` rounds once).
+inline std::string reduction_stage(const std::string& name, Type t) {
+  return t.is_half_storage() ? name + "_acc" : name;
+}
+
 inline ComputeDef matmul(Expr M, Expr N, Expr K, Type t = f32()) {
   Tensor A = placeholder({M, K}, t, "A");
   Tensor B = placeholder({K, N}, t, "B");
