@@ -58,6 +58,17 @@ struct TuningRecord {
   double compile_ms = 0;
   int64_t created_unix = 0;       ///< seconds since the epoch, set by add_record when 0
   std::string kiln_version;       ///< set by add_record when empty
+  /// The record's identity in every database it is exported to: a random
+  /// (version 4) UUID, "8-4-4-4-12" lower-case hex; set by add_record when
+  /// empty. Two measurements in one second are two records.
+  std::string uuid;
+};
+
+/// What TuningDatabase::import_jsonl did: records added, and records
+/// skipped because the database already held them.
+struct ImportCounts {
+  int64_t added = 0;
+  int64_t skipped = 0;
 };
 
 /// Measurements that make a schedule confirmed: its search run and the two
@@ -134,10 +145,14 @@ class TuningDatabase {
   /// deleted.
   int64_t prune(bool invalid, int64_t older_than_unix);
   /// JSON Lines: one line per workload ({"workload": {...}}) followed by
-  /// its records ({"record": {...}}). import_jsonl skips records already
-  /// present (same workload, trace and created time); returns records added.
+  /// its records ({"record": {...}}, uuid included). import_jsonl checks
+  /// every line before it writes any, then adds them in one transaction;
+  /// it skips a record whose uuid the database holds, and a record without
+  /// one (exported by an older kiln) when an equal record is stored: the
+  /// same workload, trace, created time, status, error, figures and kiln
+  /// version. Such a record gets a new uuid.
   void export_jsonl(std::ostream& out) const;
-  int64_t import_jsonl(std::istream& in);
+  ImportCounts import_jsonl(std::istream& in);
 
  private:
   struct Impl;

@@ -24,6 +24,7 @@ const std::vector<SchemaMigration>& schema_migrations() {
   // tuning_db/ and takes version N - 1 to N.
   static const std::vector<SchemaMigration> migrations = {
       {1, tuning_db::kSchemaV1Sql},
+      {2, tuning_db::kMigrateV2Sql},
   };
   return migrations;
 }
