@@ -164,12 +164,24 @@ TuningDatabase TuningDatabase::open(const std::string& path,
 
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK) {
-    std::string why = impl->db ? sqlite3_errmsg(impl->db) : "out of memory";
-    user_error << "cannot open tuning database '" << path << "': " << why
-               << "; check that its directory exists and is writable, or pass another --db path";
+  impl->read_only = !sqlite::writable(path);
+  if (!impl->read_only) {
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK) {
+      std::string why = impl->db ? sqlite3_errmsg(impl->db) : "out of memory";
+      user_error << "cannot open tuning database '" << path << "': " << why
+                 << "; check that its directory exists and is writable, or pass another --db "
+                 << "path";
+    }
+    // SQLite falls back to reading a file it may not write, where the
+    // permission bits said otherwise (an ACL, a file system's own rules).
+    if (sqlite3_db_readonly(impl->db, "main") == 1) {
+      sqlite3_close_v2(impl->db);
+      impl->db = nullptr;
+      impl->read_only = true;
+    }
   }
+  if (impl->read_only) return open_read_only(std::move(impl), migrations.back().to_version);
   sqlite3_busy_timeout(impl->db, sqlite::kBusyTimeoutMs);
   sqlite3_extended_result_codes(impl->db, 1);
   impl->version = db_schema::create_or_migrate(impl->db, path, migrations);
@@ -185,7 +197,32 @@ TuningDatabase TuningDatabase::open(const std::string& path,
   return TuningDatabase(std::move(impl));
 }
 
+TuningDatabase TuningDatabase::open_read_only(std::unique_ptr<Impl> impl, int newest_version) {
+  const std::string& path = impl->path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    user_error << "cannot create the tuning database '" << path << "': "
+               << sqlite::read_only_reason(path) << "; pass a writable path with --db (or KILN_DB)";
+  }
+  if (const int rc = sqlite::open_read_only(path, &impl->db); rc != SQLITE_OK) {
+    user_error << "cannot open the tuning database '" << path << "' read-only ("
+               << sqlite::read_only_reason(path) << "): "
+               << (impl->db ? sqlite3_errmsg(impl->db) : sqlite3_errstr(rc))
+               << "; it was left untouched. Ask its owner for access, or pass another --db path";
+  }
+  sqlite3_busy_timeout(impl->db, sqlite::kBusyTimeoutMs);
+  sqlite3_extended_result_codes(impl->db, 1);
+  impl->version = db_schema::read_only_version(impl->db, path, newest_version);
+  return TuningDatabase(std::move(impl));
+}
+
 const std::string& TuningDatabase::path() const { return impl_->path; }
+
+bool TuningDatabase::read_only() const { return impl_->read_only; }
+
+void TuningDatabase::require_writable() const {
+  if (impl_->read_only) sqlite::refuse_read_only(impl_->path);
+}
 
 int TuningDatabase::schema_version() { return schema_migrations().back().to_version; }
 

@@ -101,6 +101,12 @@ class TuningDatabase {
   /// it: a file that is not SQLite, a SQLite file that is not a kiln
   /// database, a schema newer than this kiln understands. Older schemas
   /// are migrated in a transaction.
+  ///
+  /// A database this user may not write (the file, or its directory, where
+  /// SQLite keeps its journal) opens read-only: every read works, every
+  /// write throws a UserError saying it is read-only, and it is never
+  /// called damaged. Its schema must then be this kiln's already: an older
+  /// one cannot be migrated, and opening it says so.
   static TuningDatabase open(const std::string& path);
   /// open() with another migration list (its last version is the newest
   /// understood): tests act as an older or newer kiln with it.
@@ -112,6 +118,11 @@ class TuningDatabase {
   ~TuningDatabase();
 
   const std::string& path() const;
+  /// Whether open() found the database read-only (see open()).
+  bool read_only() const;
+  /// Throws the UserError a write would (naming the file and why it is
+  /// read-only) when it is read-only: writers call it before their work.
+  void require_writable() const;
   /// The schema version this kiln writes.
   static int schema_version();
 
@@ -157,6 +168,8 @@ class TuningDatabase {
  private:
   struct Impl;
   explicit TuningDatabase(std::unique_ptr<Impl> impl);
+  // open()'s second half for a database this user may not write.
+  static TuningDatabase open_read_only(std::unique_ptr<Impl> impl, int newest_version);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -17,6 +17,9 @@ struct TuningDatabase::Impl {
   sqlite3* db = nullptr;
   std::string path;
   int version = 0;
+  // Opened with sqlite::open_read_only: this user may not write the file or
+  // its directory. Writes refuse (sqlite::write_transaction).
+  bool read_only = false;
   // One connection serves every thread of a process; SQLite's own locks
   // order the processes.
   mutable std::mutex mu;

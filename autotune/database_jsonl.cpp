@@ -220,6 +220,7 @@ void TuningDatabase::export_jsonl(std::ostream& out) const {
 }
 
 ImportCounts TuningDatabase::import_jsonl(std::istream& in) {
+  require_writable();  // before reading the file, not after checking it all
   std::vector<ImportLine> lines;
   std::string text;
   size_t total = 0;

@@ -179,6 +179,7 @@ int run_import(const DbArgs& a) {
     }
   }
   TuningDatabase db = open_db(a);
+  db.require_writable();  // said as it is, not as a reason the file cannot be imported
   ImportCounts counts;
   try {
     counts = db.import_jsonl(a.file == "-" ? std::cin : file);
