@@ -6,10 +6,12 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <random>
 
 #include "autotune/database_impl.h"
 #include "autotune/database_schema.h"
@@ -30,6 +32,7 @@ TuningRecord record_from_row(const sqlite::Statement& st) {
   r.compile_ms = st.real(7);
   r.created_unix = st.int64(8);
   r.kiln_version = st.text(9);
+  r.uuid = st.text(10);
   return r;
 }
 
@@ -49,6 +52,36 @@ bool valid_status(const std::string& s) {
          s == "rejected";
 }
 
+std::string new_uuid() {
+  // "/dev/urandom" asks libstdc++ and libc++ for the kernel's generator
+  // rather than a CPU instruction; a UUID needs unpredictable, not fast.
+  std::random_device rd("/dev/urandom");
+  unsigned char b[16];
+  for (int i = 0; i < 16; i += 4) {
+    const uint32_t v = rd();
+    for (int k = 0; k < 4; ++k) b[i + k] = static_cast<unsigned char>(v >> (8 * k));
+  }
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[b[i] >> 4];
+    out += kHex[b[i] & 0xf];
+  }
+  return out;
+}
+
+bool is_uuid(const std::string& text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
 void insert_workload(sqlite3* db, const std::string& path, const WorkloadKey& w) {
   sqlite::Statement st(db, path,
                        "INSERT OR IGNORE INTO workloads "
@@ -66,11 +99,13 @@ bool has_workload(sqlite3* db, const std::string& path, const std::string& key) 
 int64_t insert_record(sqlite3* db, const std::string& path, const TuningRecord& r) {
   sqlite::Statement st(db, path,
                        "INSERT INTO records (workload_key, trace_json, status, error, median_ms, "
-                       "gflops, compile_ms, created_unix, kiln_version) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                       "gflops, compile_ms, created_unix, kiln_version, uuid) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  internal_assert(is_uuid(r.uuid)) << "insert_record: '" << r.uuid << "' is not a uuid";
   st.bind_text(1, r.workload_key).bind_text(2, r.trace_json).bind_text(3, r.status);
   st.bind_text(4, r.error).bind_real(5, r.median_ms).bind_real(6, r.gflops);
-  st.bind_real(7, r.compile_ms).bind_int(8, r.created_unix).bind_text(9, r.kiln_version).run();
+  st.bind_real(7, r.compile_ms).bind_int(8, r.created_unix).bind_text(9, r.kiln_version);
+  st.bind_text(10, r.uuid).run();
   return sqlite3_last_insert_rowid(db);
 }
 
@@ -129,12 +164,24 @@ TuningDatabase TuningDatabase::open(const std::string& path,
 
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK) {
-    std::string why = impl->db ? sqlite3_errmsg(impl->db) : "out of memory";
-    user_error << "cannot open tuning database '" << path << "': " << why
-               << "; check that its directory exists and is writable, or pass another --db path";
+  impl->read_only = !sqlite::writable(path);
+  if (!impl->read_only) {
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK) {
+      std::string why = impl->db ? sqlite3_errmsg(impl->db) : "out of memory";
+      user_error << "cannot open tuning database '" << path << "': " << why
+                 << "; check that its directory exists and is writable, or pass another --db "
+                 << "path";
+    }
+    // SQLite falls back to reading a file it may not write, where the
+    // permission bits said otherwise (an ACL, a file system's own rules).
+    if (sqlite3_db_readonly(impl->db, "main") == 1) {
+      sqlite3_close_v2(impl->db);
+      impl->db = nullptr;
+      impl->read_only = true;
+    }
   }
+  if (impl->read_only) return open_read_only(std::move(impl), migrations.back().to_version);
   sqlite3_busy_timeout(impl->db, sqlite::kBusyTimeoutMs);
   sqlite3_extended_result_codes(impl->db, 1);
   impl->version = db_schema::create_or_migrate(impl->db, path, migrations);
@@ -150,7 +197,32 @@ TuningDatabase TuningDatabase::open(const std::string& path,
   return TuningDatabase(std::move(impl));
 }
 
+TuningDatabase TuningDatabase::open_read_only(std::unique_ptr<Impl> impl, int newest_version) {
+  const std::string& path = impl->path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    user_error << "cannot create the tuning database '" << path << "': "
+               << sqlite::read_only_reason(path) << "; pass a writable path with --db (or KILN_DB)";
+  }
+  if (const int rc = sqlite::open_read_only(path, &impl->db); rc != SQLITE_OK) {
+    user_error << "cannot open the tuning database '" << path << "' read-only ("
+               << sqlite::read_only_reason(path) << "): "
+               << (impl->db ? sqlite3_errmsg(impl->db) : sqlite3_errstr(rc))
+               << "; it was left untouched. Ask its owner for access, or pass another --db path";
+  }
+  sqlite3_busy_timeout(impl->db, sqlite::kBusyTimeoutMs);
+  sqlite3_extended_result_codes(impl->db, 1);
+  impl->version = db_schema::read_only_version(impl->db, path, newest_version);
+  return TuningDatabase(std::move(impl));
+}
+
 const std::string& TuningDatabase::path() const { return impl_->path; }
+
+bool TuningDatabase::read_only() const { return impl_->read_only; }
+
+void TuningDatabase::require_writable() const {
+  if (impl_->read_only) sqlite::refuse_read_only(impl_->path);
+}
 
 int TuningDatabase::schema_version() { return schema_migrations().back().to_version; }
 
@@ -169,6 +241,8 @@ int64_t TuningDatabase::add_record(const TuningRecord& record) {
   TuningRecord r = record;
   if (r.created_unix == 0) r.created_unix = std::time(nullptr);
   if (r.kiln_version.empty()) r.kiln_version = KILN_VERSION;
+  if (r.uuid.empty()) r.uuid = db_rows::new_uuid();
+  internal_assert(db_rows::is_uuid(r.uuid)) << "add_record: '" << r.uuid << "' is not a uuid";
   std::lock_guard<std::mutex> lock(impl_->mu);
   int64_t id = 0;
   sqlite::write_transaction(impl_->db, impl_->path, [&] {
@@ -225,7 +299,7 @@ std::string mean_record_sql(const std::string& trace) {
 std::optional<TuningRecord> mean_record(sqlite::Statement& st) {
   if (!st.step()) return std::nullopt;
   TuningRecord r = db_rows::record_from_row(st);
-  const double mean_ms = st.real(10);
+  const double mean_ms = st.real(db_rows::kRecordColumnCount);
   if (mean_ms > 0 && r.median_ms > 0) {
     r.gflops *= r.median_ms / mean_ms;  // the same work in the mean time
     r.median_ms = mean_ms;

@@ -58,6 +58,17 @@ struct TuningRecord {
   double compile_ms = 0;
   int64_t created_unix = 0;       ///< seconds since the epoch, set by add_record when 0
   std::string kiln_version;       ///< set by add_record when empty
+  /// The record's identity in every database it is exported to: a random
+  /// (version 4) UUID, "8-4-4-4-12" lower-case hex; set by add_record when
+  /// empty. Two measurements in one second are two records.
+  std::string uuid;
+};
+
+/// What TuningDatabase::import_jsonl did: records added, and records
+/// skipped because the database already held them.
+struct ImportCounts {
+  int64_t added = 0;
+  int64_t skipped = 0;
 };
 
 /// Measurements that make a schedule confirmed: its search run and the two
@@ -90,6 +101,12 @@ class TuningDatabase {
   /// it: a file that is not SQLite, a SQLite file that is not a kiln
   /// database, a schema newer than this kiln understands. Older schemas
   /// are migrated in a transaction.
+  ///
+  /// A database this user may not write (the file, or its directory, where
+  /// SQLite keeps its journal) opens read-only: every read works, every
+  /// write throws a UserError saying it is read-only, and it is never
+  /// called damaged. Its schema must then be this kiln's already: an older
+  /// one cannot be migrated, and opening it says so.
   static TuningDatabase open(const std::string& path);
   /// open() with another migration list (its last version is the newest
   /// understood): tests act as an older or newer kiln with it.
@@ -101,6 +118,11 @@ class TuningDatabase {
   ~TuningDatabase();
 
   const std::string& path() const;
+  /// Whether open() found the database read-only (see open()).
+  bool read_only() const;
+  /// Throws the UserError a write would (naming the file and why it is
+  /// read-only) when it is read-only: writers call it before their work.
+  void require_writable() const;
   /// The schema version this kiln writes.
   static int schema_version();
 
@@ -134,14 +156,20 @@ class TuningDatabase {
   /// deleted.
   int64_t prune(bool invalid, int64_t older_than_unix);
   /// JSON Lines: one line per workload ({"workload": {...}}) followed by
-  /// its records ({"record": {...}}). import_jsonl skips records already
-  /// present (same workload, trace and created time); returns records added.
+  /// its records ({"record": {...}}, uuid included). import_jsonl checks
+  /// every line before it writes any, then adds them in one transaction;
+  /// it skips a record whose uuid the database holds, and a record without
+  /// one (exported by an older kiln) when an equal record is stored: the
+  /// same workload, trace, created time, status, error, figures and kiln
+  /// version. Such a record gets a new uuid.
   void export_jsonl(std::ostream& out) const;
-  int64_t import_jsonl(std::istream& in);
+  ImportCounts import_jsonl(std::istream& in);
 
  private:
   struct Impl;
   explicit TuningDatabase(std::unique_ptr<Impl> impl);
+  // open()'s second half for a database this user may not write.
+  static TuningDatabase open_read_only(std::unique_ptr<Impl> impl, int newest_version);
   std::unique_ptr<Impl> impl_;
 };
 

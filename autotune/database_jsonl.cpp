@@ -1,10 +1,13 @@
 // Export and import of the tuning database as JSON Lines, to move results
 // between machines:
 //   {"workload": {"key": ..., "op": ..., "shape": ..., "options": ..., "target": ..., "hardware": ...}}
-//   {"record": {"workload_key": ..., "trace_json": ..., "status": ..., ...}}
+//   {"record": {"workload_key": ..., "trace_json": ..., "status": ..., ..., "uuid": ...}}
 // Import reads and checks the whole file before writing anything (each
 // record's trace replayed on its workload, its figures possible), then adds
 // everything in one transaction: a bad line leaves the database unchanged.
+// A record is known by its uuid; exports of kilns before schema version 2
+// have none, and their records are known by all their fields instead.
+#include <cctype>
 #include <cmath>
 #include <istream>
 #include <map>
@@ -35,7 +38,7 @@ json record_json(const TuningRecord& r) {
           {"status", r.status},             {"error", r.error},
           {"median_ms", r.median_ms},       {"gflops", r.gflops},
           {"compile_ms", r.compile_ms},     {"created_unix", r.created_unix},
-          {"kiln_version", r.kiln_version}};
+          {"kiln_version", r.kiln_version}, {"uuid", r.uuid}};
 }
 
 // Reads fields of one line's object, naming the line and field in errors.
@@ -125,6 +128,11 @@ ImportLine parse_line(const std::string& text, int line) {
     r.created_unix = f.integer("created_unix");
     r.kiln_version = f.text("kiln_version", false);
     if (r.kiln_version.empty()) r.kiln_version = "unknown";
+    r.uuid = f.text("uuid", false);
+    if (!r.uuid.empty() && !db_rows::is_uuid(r.uuid)) {
+      f.bad("uuid", "a UUID, 8-4-4-4-12 hex digits (or absent)");
+    }
+    for (char& c : r.uuid) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out.record = r;
     return out;
   }
@@ -180,11 +188,24 @@ void validate_record(const TuningRecord& r, const WorkloadKey& w, int line) {
   }
 }
 
+// Whether the database holds r: the record with its uuid, or (for a record
+// exported without one) a record equal in every field. Figures compare
+// exactly: an export writes doubles with every digit, so a record read
+// back is the record written, and two measurements that differ at all are
+// two records.
 bool has_record(sqlite3* db, const std::string& path, const TuningRecord& r) {
+  if (!r.uuid.empty()) {
+    sqlite::Statement st(db, path, "SELECT 1 FROM records WHERE uuid = ?1");
+    return st.bind_text(1, r.uuid).step();
+  }
   sqlite::Statement st(db, path,
                        "SELECT 1 FROM records WHERE workload_key = ?1 AND trace_json = ?2 "
-                       "AND created_unix = ?3");
-  return st.bind_text(1, r.workload_key).bind_text(2, r.trace_json).bind_int(3, r.created_unix).step();
+                       "AND created_unix = ?3 AND status = ?4 AND error = ?5 AND median_ms = ?6 "
+                       "AND gflops = ?7 AND compile_ms = ?8 AND kiln_version = ?9");
+  st.bind_text(1, r.workload_key).bind_text(2, r.trace_json).bind_int(3, r.created_unix);
+  st.bind_text(4, r.status).bind_text(5, r.error).bind_real(6, r.median_ms);
+  st.bind_real(7, r.gflops).bind_real(8, r.compile_ms).bind_text(9, r.kiln_version);
+  return st.step();
 }
 
 }  // namespace
@@ -198,7 +219,8 @@ void TuningDatabase::export_jsonl(std::ostream& out) const {
   if (!out) user_error << "writing the export failed (disk full, or the output was closed)";
 }
 
-int64_t TuningDatabase::import_jsonl(std::istream& in) {
+ImportCounts TuningDatabase::import_jsonl(std::istream& in) {
+  require_writable();  // before reading the file, not after checking it all
   std::vector<ImportLine> lines;
   std::string text;
   size_t total = 0;
@@ -226,25 +248,29 @@ int64_t TuningDatabase::import_jsonl(std::istream& in) {
       validate_record(*l.record, workloads.at(l.record->workload_key), l.line);
   }
   std::lock_guard<std::mutex> lock(impl_->mu);
-  int64_t added = 0;
+  ImportCounts counts;
   sqlite::write_transaction(impl_->db, impl_->path, [&] {
     for (const ImportLine& l : lines) {
       if (l.workload) {
         db_rows::insert_workload(impl_->db, impl_->path, *l.workload);
         continue;
       }
-      const TuningRecord& r = *l.record;
+      TuningRecord r = *l.record;
       if (!db_rows::has_workload(impl_->db, impl_->path, r.workload_key)) {
         user_error << "import line " << l.line << ": a record of workload " << r.workload_key
                    << ", which neither the file (before this line) nor the database holds; "
                    << "nothing was imported";
       }
-      if (has_record(impl_->db, impl_->path, r)) continue;
+      if (has_record(impl_->db, impl_->path, r)) {
+        ++counts.skipped;
+        continue;
+      }
+      if (r.uuid.empty()) r.uuid = db_rows::new_uuid();
       db_rows::insert_record(impl_->db, impl_->path, r);
-      ++added;
+      ++counts.added;
     }
   });
-  return added;
+  return counts;
 }
 
 }  // namespace kiln

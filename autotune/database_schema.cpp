@@ -24,6 +24,7 @@ const std::vector<SchemaMigration>& schema_migrations() {
   // tuning_db/ and takes version N - 1 to N.
   static const std::vector<SchemaMigration> migrations = {
       {1, tuning_db::kSchemaV1Sql},
+      {2, tuning_db::kMigrateV2Sql},
   };
   return migrations;
 }
@@ -87,6 +88,23 @@ int64_t table_count(sqlite3* db, const std::string& path) {
   throw UserError("unreachable");
 }
 
+// When SQLite could not open or read the file because it may not write
+// beside it (a WAL file needs its -shm), says so instead of "damaged".
+bool refused_for_access(sqlite3* db, int rc) {
+  const int code = (db ? sqlite3_extended_errcode(db) : rc) & 0xff;
+  return code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM;
+}
+
+[[noreturn]] void refuse_unreadable(const std::string& path, const std::string& sqlite_says) {
+  std::string why = sqlite::read_only_reason(path);
+  if (why.empty()) why = "SQLite says: " + sqlite_says;
+  user_error << "cannot read the tuning database '" << path << "' (" << why
+             << "); it was left untouched. SQLite reads a database in WAL mode only where it may "
+             << "create or use the -shm file beside it: ask its owner for access, or pass another "
+             << "--db path";
+  throw UserError("unreachable");
+}
+
 // Closes a read-only connection however the inspection ends.
 struct ReadOnlyConnection {
   sqlite3* db = nullptr;
@@ -118,17 +136,24 @@ void check_before_open(const std::string& path, int newest_version) {
   }
 
   ReadOnlyConnection ro;
-  if (sqlite3_open_v2(path.c_str(), &ro.db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    refuse_damaged(path, std::string("SQLite cannot open it: ") + sqlite3_errmsg(ro.db));
+  if (const int rc = sqlite::open_read_only(path, &ro.db); rc != SQLITE_OK) {
+    const std::string says = ro.db ? sqlite3_errmsg(ro.db) : sqlite3_errstr(rc);
+    if (refused_for_access(ro.db, rc) && !sqlite::writable(path)) refuse_unreadable(path, says);
+    refuse_damaged(path, "SQLite cannot open it: " + says);
   }
   sqlite3_busy_timeout(ro.db, sqlite::kBusyTimeoutMs);
+  sqlite3_extended_result_codes(ro.db, 1);
   int64_t app_id = 0, tables = 0, version = -1;
   try {
     app_id = query_int(ro.db, path, "PRAGMA application_id", 0);
     tables = table_count(ro.db, path);
     if (app_id == kApplicationId) version = stored_version(ro.db, path);
   } catch (const UserError&) {
-    refuse_damaged(path, std::string("SQLite says: ") + sqlite3_errmsg(ro.db));
+    const std::string says = sqlite3_errmsg(ro.db);
+    if (refused_for_access(ro.db, SQLITE_OK) && !sqlite::writable(path)) {
+      refuse_unreadable(path, says);
+    }
+    refuse_damaged(path, "SQLite says: " + says);
   }
   // No application id and no tables: an empty database, perhaps one another
   // kiln process is creating right now; create_or_migrate decides under the
@@ -137,6 +162,27 @@ void check_before_open(const std::string& path, int newest_version) {
   if (app_id != kApplicationId) refuse_foreign(path, app_id);
   if (version < 0) refuse_damaged(path, "it has no schema_version in its meta table");
   if (version > newest_version) refuse_newer(path, version, newest_version);
+}
+
+int read_only_version(sqlite3* db, const std::string& path, int newest_version) {
+  const int64_t version = query_int(db, path, "PRAGMA application_id", 0) == kApplicationId
+                              ? stored_version(db, path)
+                              : 0;
+  if (version == newest_version) return newest_version;
+  std::string why = sqlite::read_only_reason(path);
+  if (why.empty()) why = "SQLite opened it read-only";
+  if (version <= 0) {
+    user_error << "the tuning database '" << path << "' is read-only (" << why
+               << ") and empty, not yet a kiln database, so it cannot be created; pass another "
+               << "--db path";
+  }
+  user_error << "the tuning database '" << path << "' is read-only (" << why
+             << ") and has schema version " << version << ", older than version "
+             << newest_version << " that this kiln reads; it must be migrated, which writes it. "
+             << "Run `kiln db list --db " << path << "` once as a user who may write the file "
+             << "and its directory (the migration keeps every record), or use the kiln that "
+             << "wrote it";
+  throw UserError("unreachable");
 }
 
 int create_or_migrate(sqlite3* db, const std::string& path,

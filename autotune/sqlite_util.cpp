@@ -1,6 +1,12 @@
 #include "autotune/sqlite_util.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "dsl/error.h"
@@ -30,9 +36,90 @@ void exec_retrying(sqlite3* db, const std::string& path, const char* sql) {
   }
 }
 
+// The directory holding path ("." for a bare file name).
+std::string directory_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// "file:" URI of a path: every byte but unreserved ones and '/' escaped,
+// so '?', '#' and '%' in a file name stay part of it. An absolute path
+// gets an empty authority ("file:///..."), as "file://x" would name a host.
+std::string file_uri(const std::string& path) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out = path.rfind('/', 0) == 0 ? "file://" : "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
+bool writable(const std::string& path) { return read_only_reason(path).empty(); }
+
+std::string read_only_reason(const std::string& path) {
+  // access() asks with the real user id: the one a setuid-less kiln runs
+  // as. Root passes every permission check, but not a read-only mount.
+  if (exists(path) && ::access(path.c_str(), W_OK) != 0) {
+    if (errno == EROFS) return "it is on a read-only file system";
+    return std::string("the file is not writable by this user: ") + std::strerror(errno);
+  }
+  const std::string dir = directory_of(path);
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    if (errno == EROFS) return "it is on a read-only file system";
+    if (errno == ENOENT || errno == ENOTDIR) return "its directory '" + dir + "' does not exist";
+    return "its directory '" + dir + "' is not writable by this user (" + std::strerror(errno) +
+           "), and SQLite writes its journal there";
+  }
+  return "";
+}
+
+int open_read_only(const std::string& path, sqlite3** db) {
+  std::string uri = file_uri(path) + "?mode=ro";
+  if (!writable(path)) {
+    struct stat wal {};
+    const bool wal_has_pages = ::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0;
+    const bool dir_writable = ::access(directory_of(path).c_str(), W_OK | X_OK) == 0;
+    // With committed pages in a -wal, immutable would read the file without
+    // them: SQLite must use the -shm there (or fail, and the caller says
+    // why). A -shm in a directory we may write is a writer's, perhaps
+    // working now: share its locks. Otherwise nobody has the file open in
+    // WAL mode, and a reader must not create the -shm and -wal itself: they
+    // would be ours, read-only, and the owner could not write past them.
+    const bool shared = dir_writable && exists(path + "-shm");
+    if (!wal_has_pages && !shared) uri += "&immutable=1";
+  }
+  return sqlite3_open_v2(uri.c_str(), db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+}
+
+void refuse_read_only(const std::string& path) {
+  std::string why = read_only_reason(path);
+  if (why.empty()) why = "SQLite opened it read-only";
+  user_error << "the tuning database '" << path << "' is read-only (" << why
+             << "); commands that only read it work (`kiln db list`, `show`, `export`, `verify`, "
+             << "`--schedule tuned`), but this one writes, which needs write access to the file "
+             << "and its directory. Ask its owner, or pass another --db path (`kiln db import` "
+             << "copies an export of it into a database of your own)";
+  throw UserError("unreachable");
+}
+
 void fail(sqlite3* db, const std::string& path, const std::string& what) {
+  // A write the file system refused: that is what to say, not "damaged".
+  if (db && (sqlite3_extended_errcode(db) & 0xff) == SQLITE_READONLY) refuse_read_only(path);
   const char* msg = db ? sqlite3_errmsg(db) : "out of memory";
   user_error << "tuning database '" << path << "': " << what << " failed: " << msg
              << "; check that the file is readable and writable, or pass another --db path";
@@ -92,6 +179,7 @@ void exec(sqlite3* db, const std::string& path, const std::string& sql) {
 }
 
 void write_transaction(sqlite3* db, const std::string& path, const std::function<void()>& fn) {
+  if (sqlite3_db_readonly(db, "main") == 1) refuse_read_only(path);
   exec_retrying(db, path, "BEGIN IMMEDIATE");
   try {
     fn();

@@ -62,7 +62,8 @@ nlohmann::json record_json(const TuningRecord& r) {
           {"compile_ms", r.compile_ms},
           {"created_unix", r.created_unix},
           {"kiln_version", r.kiln_version},
-          {"trace_json", r.trace_json}};
+          {"trace_json", r.trace_json},
+          {"uuid", r.uuid}};
 }
 
 nlohmann::json workload_json(const WorkloadKey& w) {
@@ -178,16 +179,21 @@ int run_import(const DbArgs& a) {
     }
   }
   TuningDatabase db = open_db(a);
-  int64_t added = 0;
+  db.require_writable();  // said as it is, not as a reason the file cannot be imported
+  ImportCounts counts;
   try {
-    added = db.import_jsonl(a.file == "-" ? std::cin : file);
+    counts = db.import_jsonl(a.file == "-" ? std::cin : file);
   } catch (const UserError& e) {
     std::string why = e.what();
     if (why.rfind("kiln: ", 0) == 0) why = why.substr(6);
     user_error << "cannot import '" << a.file << "': " << why;
   }
-  std::printf("imported %lld new record%s from %s into %s\n", static_cast<long long>(added),
-              added == 1 ? "" : "s", a.file.c_str(), db.path().c_str());
+  std::printf("imported %lld new record%s from %s into %s", static_cast<long long>(counts.added),
+              counts.added == 1 ? "" : "s", a.file.c_str(), db.path().c_str());
+  if (counts.skipped > 0) {
+    std::printf(" (%lld already there, skipped)", static_cast<long long>(counts.skipped));
+  }
+  std::printf("\n");
   return 0;
 }
 

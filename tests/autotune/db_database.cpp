@@ -300,7 +300,7 @@ TEST(DbDatabase, ExportImportRoundTrips) {
 
   TuningDatabase b = TuningDatabase::open(dir.file("b.db"));
   std::stringstream in1(exported.str());
-  EXPECT_EQ(b.import_jsonl(in1), 3);
+  EXPECT_EQ(b.import_jsonl(in1).added, 3);
   std::stringstream again;
   b.export_jsonl(again);
   EXPECT_EQ(again.str(), exported.str());
@@ -309,7 +309,9 @@ TEST(DbDatabase, ExportImportRoundTrips) {
   EXPECT_EQ(b.best("k2")->kiln_version, std::string(kiln_version()));
 
   std::stringstream in2(exported.str());
-  EXPECT_EQ(b.import_jsonl(in2), 0);  // already present: nothing doubled
+  const ImportCounts second = b.import_jsonl(in2);
+  EXPECT_EQ(second.added, 0);  // already present: nothing doubled
+  EXPECT_EQ(second.skipped, 3);
   EXPECT_EQ(b.records("k1").size(), 2u);
 }
 
@@ -362,7 +364,7 @@ TEST(DbDatabase, ImportRefusesForgedRecordsAndImportsNothing) {
   }
   // The genuine export imports.
   std::stringstream in(good.str());
-  EXPECT_EQ(b.import_jsonl(in), 1);
+  EXPECT_EQ(b.import_jsonl(in).added, 1);
 }
 
 TEST(DbDatabase, BadImportChangesNothing) {
