@@ -93,7 +93,7 @@ ImportLine parse_line(const std::string& text, int line) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // bad syntax, or a number out of range (1e309)
     user_error << "import line " << line << " is not JSON (" << e.what()
                << "); `kiln db import` takes the JSON Lines file `kiln db export` writes";
   }

@@ -157,7 +157,7 @@ PackageSpec parse_package_spec(const std::string& json_text, const std::string& 
   json root;
   try {
     root = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // bad syntax, or a number out of range (1e309)
     user_error << origin << " is not valid JSON: " << e.what();
   }
   if (!root.is_object()) {

@@ -197,7 +197,7 @@ Trace Trace::from_json(const std::string& text) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // bad syntax, or a number out of range (1e309)
     user_error << "trace is not valid JSON: " << e.what();
   }
   if (!j.is_object()) user_error << "trace is not a JSON object";

@@ -67,6 +67,12 @@ class CodeSize : public IRVisitor {
 
 }  // namespace
 
+int64_t kernel_code_size(const Stmt& s) {
+  CodeSize size;
+  size.visit_stmt(s);
+  return size.nodes;
+}
+
 Stmt check_code_size(const Stmt& s) {
   CodeSize size;
   size.visit_stmt(s);

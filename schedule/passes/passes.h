@@ -43,6 +43,10 @@ Stmt vectorize_loops(const Stmt& s);
 /// JIT on a 2-core host.
 constexpr int64_t kMaxKernelNodes = 200000;
 
+/// The kernel's size as check_code_size counts it: IR nodes, an unrolled
+/// loop of constant extent n counting its body n times.
+int64_t kernel_code_size(const Stmt& s);
+
 /// Refuses, naming the unrolled loops, a kernel larger than kMaxKernelNodes
 /// after unrolling; runs before unroll_loops, so nothing large is built.
 /// Returns s unchanged.
