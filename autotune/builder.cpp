@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "autotune/compile_budget.h"
 #include "codegen/cuda/nvrtc.h"
 #include "dsl/interpreter.h"
 #include "schedule/lower.h"
@@ -39,18 +40,31 @@ BuildResult Builder::build(const Schedule& schedule) {
 
 std::vector<BuildResult> CpuBuilder::build(const std::vector<Candidate>& batch) {
   std::vector<BuildResult> out(batch.size());
-  // Two threads: each kernel has its own LLJIT, so compiles are independent.
-  parallel_for(batch.size(), 2, [&](size_t i) {
+  std::vector<LoweredFunc> funcs;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < batch.size(); ++i) {
     try {
       const Candidate& c = batch[i];
-      auto a = std::make_shared<CpuArtifact>();
-      a->kernel = compile_jit(c.lowered.body.defined() ? c.lowered : lower(*c.schedule), target_);
-      out[i].compile_ms = a->kernel->compile_ms();
-      out[i].artifact = std::move(a);
+      funcs.push_back(c.lowered.body.defined() ? c.lowered : lower(*c.schedule));
+      index.push_back(i);
     } catch (const std::exception& e) {
       out[i].error = e.what();
     }
-  });
+  }
+  // Two compiles at a time, each in a child with a time budget.
+  const std::vector<BudgetedCompile> compiled =
+      compile_with_budget(funcs, target_, kCandidateCompileBudgetSeconds, 2);
+  for (size_t n = 0; n < index.size(); ++n) {
+    BuildResult& r = out[index[n]];
+    r.compile_ms = compiled[n].compile_ms;
+    if (!compiled[n].error.empty()) {
+      r.error = compiled[n].error;
+      continue;
+    }
+    auto a = std::make_shared<CpuArtifact>();
+    a->kernel = compiled[n].kernel;
+    r.artifact = std::move(a);
+  }
   return out;
 }
 

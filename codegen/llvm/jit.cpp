@@ -10,6 +10,7 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/Error.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 
@@ -117,18 +118,11 @@ class JitKernel : public CompiledKernel {
   double compile_ms_;
 };
 
-std::shared_ptr<const CompiledKernel> compile_uncached(const LoweredFunc& f, const Target& target) {
-  auto start = std::chrono::steady_clock::now();
-  initialize_llvm();
-  llvm::orc::JITTargetMachineBuilder jtmb = jit_machine_builder(target);
-  std::unique_ptr<llvm::TargetMachine> tm =
-      unwrap(jtmb.createTargetMachine(), "creating the JIT target machine");
-  auto ctx = std::make_unique<llvm::LLVMContext>();
-  std::unique_ptr<llvm::Module> module = codegen_llvm(f, target, *tm, *ctx);
-  optimize_module(*module, *tm);
-
-  std::unique_ptr<llvm::orc::LLJIT> jit =
-      unwrap(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(jtmb).create(), "creating LLJIT");
+/// An LLJIT for one kernel, with the runtime's entry points defined.
+std::unique_ptr<llvm::orc::LLJIT> make_kernel_jit(const Target& target) {
+  std::unique_ptr<llvm::orc::LLJIT> jit = unwrap(
+      llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(jit_machine_builder(target)).create(),
+      "creating LLJIT");
   // The runtime entry points, by address: libkiln holds them, and naming
   // them explicitly does not depend on how this process exports symbols.
   // Everything else generated code may call (libm, memset) comes from the
@@ -144,12 +138,30 @@ std::shared_ptr<const CompiledKernel> compile_uncached(const LoweredFunc& f, con
   jd.addGenerator(unwrap(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
                              jit->getDataLayout().getGlobalPrefix()),
                          "adding process symbols"));
+  return jit;
+}
+
+std::shared_ptr<const CompiledKernel> finish_kernel(const LoweredFunc& f,
+                                                    std::unique_ptr<llvm::orc::LLJIT> jit,
+                                                    double ms) {
+  llvm::orc::ExecutorAddr addr = unwrap(jit->lookup(argv_thunk_name(f.name)), "looking up the kernel");
+  return std::make_shared<JitKernel>(f, std::move(jit), addr.toPtr<JitKernel::Thunk>(), ms);
+}
+
+std::shared_ptr<const CompiledKernel> compile_uncached(const LoweredFunc& f, const Target& target) {
+  auto start = std::chrono::steady_clock::now();
+  initialize_llvm();
+  llvm::orc::JITTargetMachineBuilder jtmb = jit_machine_builder(target);
+  std::unique_ptr<llvm::TargetMachine> tm =
+      unwrap(jtmb.createTargetMachine(), "creating the JIT target machine");
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<llvm::Module> module = codegen_llvm(f, target, *tm, *ctx);
+  optimize_module(*module, *tm);
+  std::unique_ptr<llvm::orc::LLJIT> jit = make_kernel_jit(target);
   check(jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx))),
         "adding the kernel module");
-  llvm::orc::ExecutorAddr addr = unwrap(jit->lookup(argv_thunk_name(f.name)), "looking up the kernel");
-  auto thunk = addr.toPtr<JitKernel::Thunk>();
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return std::make_shared<JitKernel>(f, std::move(jit), thunk, ms);
+  return finish_kernel(f, std::move(jit), ms);
 }
 
 /// Everything that decides the generated code, apart from the body's
@@ -201,6 +213,24 @@ KernelCache& kernel_cache() {
 }
 
 }  // namespace
+
+std::shared_ptr<const CompiledKernel> load_compiled_object(const LoweredFunc& f,
+                                                           const Target& target,
+                                                           const std::string& object_bytes,
+                                                           double compile_ms) {
+  check_runs_on_host(target);
+  initialize_llvm();
+  std::unique_ptr<llvm::orc::LLJIT> jit = make_kernel_jit(target);
+  check(jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object_bytes, f.name + ".o")),
+        "adding the kernel's object file");
+  std::shared_ptr<const CompiledKernel> k = finish_kernel(f, std::move(jit), compile_ms);
+  kernel_cache().insert(cache_key(f, target), k);
+  return k;
+}
+
+std::shared_ptr<const CompiledKernel> find_compiled(const LoweredFunc& f, const Target& target) {
+  return kernel_cache().find(cache_key(f, target), f);
+}
 
 std::shared_ptr<const CompiledKernel> compile_jit(const LoweredFunc& f, const Target& target) {
   check_runs_on_host(target);

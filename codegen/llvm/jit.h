@@ -32,6 +32,18 @@ class CompiledKernel {
 std::shared_ptr<const CompiledKernel> compile_jit(const LoweredFunc& f,
                                                   const Target& target = Target::host());
 
+/// The kernel compile_jit would return from its cache, or null.
+std::shared_ptr<const CompiledKernel> find_compiled(const LoweredFunc& f,
+                                                   const Target& target = Target::host());
+
+/// A kernel from an object file compile_aot wrote for f (for this host's
+/// target), linked in memory and cached as compile_jit's would be.
+/// compile_ms is what the object took to build.
+std::shared_ptr<const CompiledKernel> load_compiled_object(const LoweredFunc& f,
+                                                           const Target& target,
+                                                           const std::string& object_bytes,
+                                                           double compile_ms);
+
 /// The LLVM IR text (after O3 when optimized).
 std::string emit_llvm_ir(const LoweredFunc& f, const Target& target, bool optimized = true);
 /// The target assembly text.
