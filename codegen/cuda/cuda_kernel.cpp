@@ -84,7 +84,14 @@ GpuLaunchPlan CudaKernel::plan_for_sizes(const std::vector<int64_t>& sizes) cons
   }
   for (const GpuTemp& t : p.temps) {
     const int64_t n = std::max<int64_t>(evaluate(t.elements, bindings), 0);
-    plan.temp_bytes.push_back(n * t.type.bytes());
+    int64_t bytes = 0;
+    if (__builtin_mul_overflow(n, static_cast<int64_t>(t.type.bytes()), &bytes) ||
+        bytes > (int64_t(1) << 48)) {
+      user_error << "intermediate buffer '" << t.name << "' of " << p.func.name << " would need "
+                 << n << " elements of " << t.type.str() << " at these sizes, more than 2^48 "
+                 << "bytes; use smaller sizes or a schedule that computes it in smaller pieces";
+    }
+    plan.temp_bytes.push_back(bytes);
   }
   for (const GpuKernel& kernel : p.kernels) {
     GpuLaunch l;

@@ -52,6 +52,9 @@ class CollectAllocations : public IRVisitor {
 };
 
 constexpr int64_t kMaxStackBytes = 64 * 1024;
+/// The most a stack buffer of run-time size may take (MemoryScope::Stack
+/// with symbolic extents); a larger one fails like a failed allocation.
+constexpr int64_t kMaxDynamicStackBytes = 1024 * 1024;
 
 }  // namespace
 
@@ -218,16 +221,29 @@ void CodeGenLLVM::codegen_allocate(const Allocate* op) {
   bool constant = true;
   for (const Expr& e : op->extents) {
     int64_t c;
-    if (as_const_int(e, &c)) {
-      n *= c;
-    } else {
-      constant = false;
-    }
+    // A product that overflows is left to the run-time check below.
+    if (!as_const_int(e, &c) || c < 0 || __builtin_mul_overflow(n, c, &n)) constant = false;
   }
-  auto count = [&] {
-    llvm::Value* c = builder_.getInt64(1);
-    for (const Expr& e : op->extents) c = builder_.CreateMul(c, codegen(e));
-    return c;
+  if (!constant) n = 0;
+  // The buffer's bytes at run time, or -1 when an extent is negative or
+  // the product overflows (symbolic sizes can make N*N*N*N wrap to a few
+  // bytes, and the stores after it would run past the allocation):
+  // kiln_malloc refuses -1, and the kernel returns kAllocationFailed.
+  auto checked_bytes = [&] {
+    llvm::Type* i64 = builder_.getInt64Ty();
+    llvm::Function* smul =
+        llvm::Intrinsic::getDeclaration(module_.get(), llvm::Intrinsic::smul_with_overflow, {i64});
+    llvm::Value* bytes = builder_.getInt64(1);
+    llvm::Value* bad = builder_.getFalse();
+    auto times = [&](llvm::Value* x) {
+      llvm::Value* r = builder_.CreateCall(smul, {bytes, x});
+      bytes = builder_.CreateExtractValue(r, 0);
+      bad = builder_.CreateOr(bad, builder_.CreateExtractValue(r, 1));
+      bad = builder_.CreateOr(bad, builder_.CreateICmpSLT(x, builder_.getInt64(0)));
+    };
+    for (const Expr& e : op->extents) times(codegen(e));
+    times(builder_.getInt64(t.bytes()));
+    return builder_.CreateSelect(bad, builder_.getInt64(-1), bytes);
   };
   // A GPU schedule's local (per-thread) and shared arrays are small
   // constant tiles: on a CPU they live on the stack like Auto ones.
@@ -248,7 +264,13 @@ void CodeGenLLVM::codegen_allocate(const Allocate* op) {
     // a loop around it does not grow the stack.
     llvm::Value* saved = builder_.CreateCall(
         llvm::Intrinsic::getDeclaration(module_.get(), llvm::Intrinsic::stacksave));
-    llvm::AllocaInst* ptr = builder_.CreateAlloca(elem, count(), op->buffer);
+    // At most kMaxDynamicStackBytes: more would overflow the stack.
+    llvm::Value* bytes = checked_bytes();
+    llvm::Value* too_big = builder_.CreateOr(
+        builder_.CreateICmpSLT(bytes, builder_.getInt64(0)),
+        builder_.CreateICmpSGT(bytes, builder_.getInt64(kMaxDynamicStackBytes)));
+    return_if_error(builder_.CreateSelect(too_big, builder_.getInt32(kAllocationFailed), builder_.getInt32(0)));
+    llvm::AllocaInst* ptr = builder_.CreateAlloca(builder_.getInt8Ty(), bytes, op->buffer);
     ptr->setAlignment(llvm::Align(64));
     push_buffer(op->buffer, BufferInfo{ptr, t});
     codegen(op->body);
@@ -257,8 +279,7 @@ void CodeGenLLVM::codegen_allocate(const Allocate* op) {
                         {saved});
     return;
   }
-  llvm::Value* bytes = builder_.CreateMul(count(), builder_.getInt64(t.bytes()));
-  llvm::Value* ptr = builder_.CreateCall(malloc_fn_, {bytes}, op->buffer);
+  llvm::Value* ptr = builder_.CreateCall(malloc_fn_, {checked_bytes()}, op->buffer);
   llvm::Value* failed = builder_.CreateICmpEQ(ptr, llvm::ConstantPointerNull::get(builder_.getPtrTy()));
   return_if_error(builder_.CreateSelect(failed, builder_.getInt32(kAllocationFailed), builder_.getInt32(0)));
   fs_.live_heap.push_back(ptr);
