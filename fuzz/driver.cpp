@@ -187,10 +187,11 @@ void print_schedule_stats() {
   const kiln::fuzz::ScheduleStats& s = kiln::fuzz::schedule_stats();
   if (s.compiled == 0 && s.refused_lowering == 0) return;
   std::printf("kiln_fuzz: schedules: %lld compiled, run twice with guard pages and checked; "
-              "%lld refused steps skipped; %lld refused by lowering (code size); slowest lower + "
-              "JIT %.0f ms\n",
+              "%lld refused steps skipped; %lld refused by lowering (code size); %lld compiles "
+              "stopped at the budget; slowest lower + compile %.0f ms\n",
               static_cast<long long>(s.compiled), static_cast<long long>(s.refused_steps),
-              static_cast<long long>(s.refused_lowering), s.max_compile_ms);
+              static_cast<long long>(s.refused_lowering), static_cast<long long>(s.over_budget),
+              s.max_compile_ms);
   if (!s.slowest.empty()) {
     std::printf("kiln_fuzz: the slowest (%lld IR nodes after unrolling): %s\n",
                 static_cast<long long>(s.slowest_nodes), s.slowest.c_str());

@@ -42,6 +42,7 @@ struct ScheduleStats {
   int64_t compiled = 0;        ///< schedules lowered, compiled, run and checked
   int64_t refused_steps = 0;   ///< primitives the API refused (skipped)
   int64_t refused_lowering = 0;  ///< schedules lowering refused (code size)
+  int64_t over_budget = 0;     ///< compiles stopped at the time budget
   double max_compile_ms = 0;   ///< the slowest lower + JIT
   std::string slowest;         ///< its definition and trace
   int64_t slowest_nodes = 0;   ///< its size as check_code_size counts it

@@ -13,6 +13,7 @@
 #include <random>
 #include <sstream>
 
+#include "autotune/compile_budget.h"
 #include "codegen/llvm/jit.h"
 #include "dsl/interpreter.h"
 #include "fuzz/defs.h"
@@ -24,6 +25,10 @@
 
 namespace kiln::fuzz {
 namespace {
+
+/// Below the driver's per-input time limit (20 s), so a slow compile is
+/// counted, not reported as a hang.
+constexpr double kScheduleCompileBudgetSeconds = 10.0;
 
 /// Proposes random primitives from a seeded generator.
 class PrimitiveFuzzer {
@@ -166,7 +171,18 @@ void schedules(const uint8_t* data, size_t size) {
     const auto start = std::chrono::steady_clock::now();
     std::shared_ptr<const CompiledKernel> kernel;
     try {
-      kernel = compile_jit(lower(sch));
+      // As the tuner compiles: in a child with a time budget (LLVM's O3
+      // can take seconds on a small kernel that unrolls around loops).
+      const std::vector<BudgetedCompile> built =
+          compile_with_budget({lower(sch)}, Target::host(), kScheduleCompileBudgetSeconds, 1);
+      if (!built[0].error.empty()) {
+        if (built[0].error.find("compiling took longer") == std::string::npos) {
+          report_bug("schedules", "accepted, then the compile failed: " + built[0].error + "\n" + what);
+        }
+        ++stats.over_budget;
+        return;
+      }
+      kernel = built[0].kernel;
     } catch (const UserError& e) {
       // Lowering may refuse what no single primitive could judge (a kernel
       // too large to compile); anything else it refuses is a bug.

@@ -94,6 +94,16 @@ int require_leaf(const TraceStep& step, const ComputeDef& def,
   }
   const StageSchedule& st = stages[index];
   if (!st.loop_axis_kind.count(loop)) {
+    // An f16/bf16 sum is two stages (dsl/compute.h): its loops are the
+    // accumulator's.
+    const std::string acc = stage + "_acc", acc_loop = acc + loop.substr(stage.size());
+    const int a = find_stage(stages, acc);
+    if (a >= 0 && stages[a].loop_axis_kind.count(acc_loop)) {
+      refuse(step, str("stage '", stage, "' has no loop '", loop, "': its reduction is the f32 "
+                       "stage ", acc, " (sums of f16/bf16 accumulate in f32), so schedule ",
+                       acc_loop),
+             {loop_listing(st), loop_listing(stages[a])});
+    }
     refuse(step, str("stage '", stage, "' has no loop '", loop, "'"), {loop_listing(st)});
   }
   if (!st.has_leaf(loop)) refuse(step, gone_reason(st, loop), {loop_listing(st)});

@@ -61,6 +61,17 @@ TEST(HalfAccumulation, RandomRowsMatchTheReferenceAtAwkwardSizes) {
   }
 }
 
+TEST(HalfAccumulation, SchedulingTheWrittenStagesReductionPointsToTheAccumulator) {
+  Schedule sch(row_sum(3, 9, bf16()));
+  try {
+    sch.split("Y.k", 4);
+    FAIL() << "Y has no loop Y.k";
+  } catch (const ScheduleError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("its reduction is the f32 stage Y_acc (sums of "
+                                               "f16/bf16 accumulate in f32), so schedule Y_acc.k"));
+  }
+}
+
 TEST(HalfAccumulation, MaxAndMinStayOneStage) {
   Tensor X = placeholder({5, 9}, f16(), "X");
   IterVar k = reduce_axis(9, "k");

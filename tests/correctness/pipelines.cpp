@@ -12,8 +12,9 @@ using check::expect_matches_reference;
 TEST(Pipelines, TiledMatmul) {
   for (Type t : {f32(), i32(), bf16()}) {
     Schedule sch(check::matmul(37, 45, 29, t));
-    std::string local = sch.cache_write("C");
-    std::vector<std::string> tiles = sch.tile("C.i", "C.j", 6, 16);
+    const std::string R = check::reduction_stage("C", t);  // bf16: C_acc
+    std::string local = sch.cache_write(R);
+    std::vector<std::string> tiles = sch.tile(R + ".i", R + ".j", 6, 16);
     sch.parallel(tiles[0]);
     sch.vectorize(tiles[3]);
     sch.compute_at(local, tiles[1]);
@@ -128,7 +129,14 @@ TEST(Pipelines, Softmax) {
     ComputeDef def("softmax", {X}, {out});
     Schedule sch(def);
     sch.compute_inline("e");
-    sch.compute_at("s", "out.i");
+    // A bf16 sum accumulates in the f32 stage s_acc (which reads mx too);
+    // its rounding stage s is inlined into out.
+    if (t == bf16()) {
+      sch.compute_inline("s");
+      sch.compute_at("s_acc", "out.i");
+    } else {
+      sch.compute_at("s", "out.i");
+    }
     sch.compute_at("mx", "out.i");
     sch.parallel("out.i");
     sch.vectorize(sch.split("out.j", 16).second);
@@ -153,9 +161,10 @@ void check_reducer(const std::string& name, Type t, double lo, double hi, int K)
   ComputeDef def("reduce_" + name, {X}, {r});
   expect_matches_reference(Schedule(def), {}, 7, lo, hi);
   Schedule sch(def);
-  auto [ko, ki] = sch.split("r.k", 4);
-  sch.reorder({ko, "r.i"});
-  sch.vectorize(sch.split("r.i", 8).second);
+  const std::string r_stage = name == "sum" || name == "prod" ? check::reduction_stage("r", t) : "r";
+  auto [ko, ki] = sch.split(r_stage + ".k", 4);
+  sch.reorder({ko, r_stage + ".i"});
+  sch.vectorize(sch.split(r_stage + ".i", 8).second);
   expect_matches_reference(sch, {}, 7, lo, hi);
 }
 

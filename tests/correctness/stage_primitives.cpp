@@ -1,7 +1,7 @@
 // The stage primitives (compute_at, compute_inline, compute_root,
 // cache_read, cache_write, rfactor), alone and with the loop primitives
 // that make them useful, against the reference interpreter at awkward sizes
-// for f32, i32 and bf16.
+// for f32, i32 and bf16. A bf16 sum's reduction is the f32 stage C_acc.
 #include "reference_check.h"
 
 namespace kiln {
@@ -34,7 +34,7 @@ TEST(StagePrimitives, ComputeInline) {
     Schedule chain(chain_into_matmul(13, 7, 11, t));
     chain.compute_inline("A");
     chain.compute_inline("B");
-    chain.split("C.k", 4);
+    chain.split(check::reduction_stage("C", t) + ".k", 4);
     expect_matches_reference(chain);
   }
 }
@@ -65,19 +65,21 @@ TEST(StagePrimitives, ComputeAtWithProducerLoopsScheduled) {
 
 TEST(StagePrimitives, ComputeAtThroughInlinedStage) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     // A is computed per row of C, which reads it through inlined B.
     Schedule sch(chain_into_matmul(13, 7, 11, t));
     sch.compute_inline("B");
-    sch.compute_at("A", "C.i");
+    sch.compute_at("A", R + ".i");
     expect_matches_reference(sch);
   }
 }
 
 TEST(StagePrimitives, ComputeAtInsideAReductionLoop) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(chain_into_matmul(7, 13, 19, t));
-    auto [ko, ki] = sch.split("C.k", 4);
-    sch.reorder({"C.i", ko, "C.j", ki});
+    auto [ko, ki] = sch.split(R + ".k", 4);
+    sch.reorder({R + ".i", ko, R + ".j", ki});
     sch.compute_at("B", ko);
     sch.compute_at("A", "B.i");
     expect_matches_reference(sch);
@@ -86,8 +88,9 @@ TEST(StagePrimitives, ComputeAtInsideAReductionLoop) {
 
 TEST(StagePrimitives, ComputeRoot) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(chain_into_matmul(7, 5, 11, t));
-    sch.compute_at("B", "C.i");
+    sch.compute_at("B", R + ".i");
     sch.compute_inline("A");
     sch.compute_root("B");
     sch.compute_root("A");
@@ -97,12 +100,13 @@ TEST(StagePrimitives, ComputeRoot) {
 
 TEST(StagePrimitives, CacheRead) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(check::matmul(13, 37, 11, t));
-    std::string a = sch.cache_read("A", {"C"});
-    std::string b = sch.cache_read("B", {"C"});
-    auto [jo, ji] = sch.split("C.j", 8);
-    sch.reorder({jo, "C.i"});
-    sch.compute_at(a, "C.i");
+    std::string a = sch.cache_read("A", {R});
+    std::string b = sch.cache_read("B", {R});
+    auto [jo, ji] = sch.split(R + ".j", 8);
+    sch.reorder({jo, R + ".i"});
+    sch.compute_at(a, R + ".i");
     sch.compute_at(b, jo);
     expect_matches_reference(sch);
 
@@ -114,9 +118,10 @@ TEST(StagePrimitives, CacheRead) {
 
 TEST(StagePrimitives, CacheWrite) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(check::matmul(37, 13, 11, t));
-    std::string local = sch.cache_write("C");
-    std::vector<std::string> tiles = sch.tile("C.i", "C.j", 8, 4);
+    std::string local = sch.cache_write(R);
+    std::vector<std::string> tiles = sch.tile(R + ".i", R + ".j", 8, 4);
     sch.compute_at(local, tiles[1]);
     const StageSchedule& l = sch.stage(local);
     sch.reorder({l.leaf_loops[2], l.leaf_loops[0]});  // k outermost in the tile
@@ -126,9 +131,10 @@ TEST(StagePrimitives, CacheWrite) {
 
 TEST(StagePrimitives, RfactorOfSplitHalves) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     for (int half = 0; half < 2; ++half) {
       Schedule sch(check::matmul(7, 5, 37, t));
-      auto [ko, ki] = sch.split("C.k", 8);
+      auto [ko, ki] = sch.split(R + ".k", 8);
       std::string rf = sch.rfactor(half ? ki : ko);
       // The factored axis is spatial in the new stage: it may run in parallel.
       const StageSchedule& st = sch.stage(rf);
@@ -145,8 +151,9 @@ TEST(StagePrimitives, RfactorOfSplitHalves) {
 
 TEST(StagePrimitives, RfactorOfRootReduction) {
   for (Type t : kTypes) {
+    const std::string R = check::reduction_stage("C", t);
     Schedule sch(check::matmul(5, 7, 13, t));
-    sch.rfactor("C.k");
+    sch.rfactor(R + ".k");
     expect_matches_reference(sch);
   }
 }
