@@ -1,0 +1,94 @@
+// Reads a tuning database into ReportData. See report.h.
+#include <ctime>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "autotune/workload.h"
+#include "dsl/error.h"
+#include "ops/op.h"
+#include "report/report.h"
+#include "runtime/thread_pool.h"
+
+namespace kiln {
+namespace {
+
+bool is_default_trace(const std::string& trace_json) {
+  const nlohmann::json j = nlohmann::json::parse(trace_json, nullptr, false);
+  return j.is_object() && j.contains("source") && j["source"] == "default";
+}
+
+std::vector<RecordSource> infer_sources(const std::vector<TuningRecord>& records) {
+  std::vector<RecordSource> out;
+  std::set<std::string> seen;
+  out.reserve(records.size());
+  for (const TuningRecord& r : records) {
+    const bool first = seen.insert(r.trace_json).second;
+    if (is_default_trace(r.trace_json)) {
+      out.push_back(first ? RecordSource::Default : RecordSource::Confirm);
+    } else {
+      out.push_back(first ? RecordSource::Search : RecordSource::Confirm);
+    }
+  }
+  return out;
+}
+
+// The op's counts; 0 when this kiln cannot rebuild the workload's sizes.
+void set_counts(WorkloadReport& w) {
+  try {
+    const Op& op = find_op(w.workload.op);
+    const StoredSizes s = parse_stored_sizes(w.workload);
+    w.flops = op.flops(s.sizes, s.options);
+    w.bytes = op.bytes(s.sizes, s.options);
+  } catch (const std::exception&) {
+    w.flops = w.bytes = 0;
+  }
+}
+
+}  // namespace
+
+const char* source_name(RecordSource s) {
+  switch (s) {
+    case RecordSource::Default: return "default";
+    case RecordSource::Search: return "search";
+    case RecordSource::Confirm: return "confirm";
+  }
+  return "search";
+}
+
+ReportData load_report_data(const TuningDatabase& db, const ReportFilter& filter) {
+  ReportData data;
+  data.db_path = db.path();
+  data.generated_unix = std::time(nullptr);
+  for (const WorkloadKey& key : db.find_workloads(filter.key_prefix)) {
+    if (!filter.op.empty() && key.op != filter.op) continue;
+    WorkloadReport w;
+    w.workload = key;
+    w.records = db.records(key.key);
+    w.sources = infer_sources(w.records);
+    w.best = db.best(key.key);
+    std::string default_json;
+    for (const TuningRecord& r : w.records) {
+      if (r.status == "ok" && is_default_trace(r.trace_json)) default_json = r.trace_json;
+    }
+    if (!default_json.empty()) w.default_mean = db.mean_of(key.key, default_json);
+    set_counts(w);
+    data.workloads.push_back(std::move(w));
+  }
+  if (data.workloads.empty() && !filter.key_prefix.empty()) {
+    user_error << "no workload in " << db.path() << " has a key starting with '"
+               << filter.key_prefix << "'; `kiln db list` shows the keys";
+  }
+  if (data.workloads.empty() && !filter.op.empty()) {
+    user_error << "no workload of op '" << filter.op << "' in " << db.path()
+               << "; `kiln db list` shows what is tuned";
+  }
+  data.calibration = cached_calibration();
+  return data;
+}
+
+std::optional<Calibration> cached_calibration() {
+  return load_calibration(calibration_cache_path(), machine_fingerprint(), num_threads());
+}
+
+}  // namespace kiln
