@@ -1,8 +1,11 @@
 #include "cli/common.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <new>
@@ -145,6 +148,28 @@ int run_guarded(const Action& action) {
 double now_ms() {
   using namespace std::chrono;
   return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace kiln::cli
+
+namespace kiln::cli {
+
+void check_output_writable(const std::string& option, const std::string& path) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  std::error_code ec;
+  const char* example = option == "--save" ? "best.json" : "report.html";
+  if (fs::is_directory(p, ec))
+    user_error << option << " '" << path << "' is a directory; name a file, e.g. " << (p / example).string();
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec))
+    user_error << option << " '" << path << "': the directory '" << dir.string() << "' does not exist";
+  const bool exists = fs::exists(p, ec);
+  if (::access((exists ? p : dir).c_str(), W_OK) != 0) {
+    user_error << option << " '" << path << "': " << (exists ? "the file" : "the directory '" + dir.string() + "'")
+               << " is not writable";
+  }
 }
 
 }  // namespace kiln::cli

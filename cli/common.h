@@ -31,6 +31,7 @@ void add_package_command(CLI::App& app, Action* action);
 void add_db_command(CLI::App& app, Action* action);
 void add_calibrate_command(CLI::App& app, Action* action);
 void add_tune_command(CLI::App& app, Action* action);
+void add_report_command(CLI::App& app, Action* action);
 
 /// "M=1024,N=512,layout=nhwc" -> ordered (name, value) pairs. Throws
 /// UserError for an entry without '=', an empty name or value, or a name
@@ -75,6 +76,19 @@ std::string shape_string(const Workload& w);
 /// stderr: kiln errors exit 1, anything else unexpected exits 1 too, so
 /// no error escapes as a crash.
 int run_guarded(const Action& action);
+
+/// Refuses, with a UserError naming `option`, an output file that cannot
+/// be written (a directory, a missing or unwritable directory, a read-only
+/// file), before any long work; "" passes.
+void check_output_writable(const std::string& option, const std::string& path);
+
+/// Writes the HTML report (report/report.h) of the database at db_path
+/// ("" = default_database_path()) to `out`, covering the workloads whose
+/// key starts with key_prefix and, when `op` is given, of that op. Throws
+/// UserError for a missing database, no matching workload, or an
+/// unwritable file.
+void write_report(const std::string& db_path, const std::string& key_prefix,
+                  const std::string& op, const std::string& out);
 
 /// Milliseconds since an arbitrary epoch, from a monotonic clock.
 double now_ms();

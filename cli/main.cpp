@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_db_command(app, &action);
   add_calibrate_command(app, &action);
   add_tune_command(app, &action);
+  add_report_command(app, &action);
 
   try {
     app.parse(argc, argv);

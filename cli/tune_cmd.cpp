@@ -1,6 +1,6 @@
 // `kiln tune <op> --shape ... [--target host|cuda[ -arch=sm_XX]] [--trials N]
 //  [--time-budget S] [--db PATH] [--threads N] [--seed S] [--retune]
-//  [--save FILE] [--json]`: searches schedules for one workload and stores
+//  [--save FILE] [--report FILE] [--json]`: searches schedules for one workload and stores
 // every measurement in the tuning database. With a CUDA target the tuner
 // searches GPU schedules and measures them on the device through a
 // kiln-runner process. A workload already tuned returns at once from the database
@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -23,7 +22,7 @@ namespace kiln::cli {
 namespace {
 
 struct TuneArgs {
-  std::string op, shape, dtype, db, save, target = "host";
+  std::string op, shape, dtype, db, save, report, target = "host";
   int trials = 0, threads = 0;
   double time_budget = 0, timeout = 20;
   uint64_t seed = 1;
@@ -82,29 +81,11 @@ Target tune_target(const TuneArgs& a) {
   return Target::host();
 }
 
-/// Refuses a --save path that cannot be written, before any tuning: a
-/// search of minutes must not end in "cannot write".
-void check_writable(const std::string& path) {
-  if (path.empty()) return;
-  namespace fs = std::filesystem;
-  const fs::path p(path);
-  std::error_code ec;
-  if (fs::is_directory(p, ec))
-    user_error << "--save '" << path << "' is a directory; name a file, e.g. " << (p / "best.json").string();
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir, ec))
-    user_error << "--save '" << path << "': the directory '" << dir.string() << "' does not exist";
-  const bool exists = fs::exists(p, ec);
-  if (::access((exists ? p : dir).c_str(), W_OK) != 0) {
-    user_error << "--save '" << path << "': " << (exists ? "the file" : "the directory '" + dir.string() + "'")
-               << " is not writable";
-  }
-}
-
 int run_tune(const TuneArgs& a) {
   const Workload w = make_workload(a.op, a.shape, a.dtype);
   const Target target = tune_target(a);
-  check_writable(a.save);
+  check_output_writable("--save", a.save);
+  check_output_writable("--report", a.report);
   const bool gpu = target.kind == Target::Kind::CUDA;
   TuneOptions o;
   o.trials = a.trials;
@@ -128,6 +109,7 @@ int run_tune(const TuneArgs& a) {
     if (!out) user_error << "cannot write the schedule to '" << a.save << "'";
     out << r.best_trace_json << "\n";
   }
+  if (!a.report.empty()) write_report(a.db, r.workload.key, "", a.report);
 
   const double speedup = r.default_gflops > 0 ? r.best_gflops / r.default_gflops : 0;
   if (a.json) {
@@ -233,6 +215,8 @@ void add_tune_command(CLI::App& app, Action* action) {
       ->check(positive_number());
   sub->add_option("--dtype", args->dtype, "element type, when the op offers more than one");
   sub->add_option("--save", args->save, "also write the best schedule's trace to this file");
+  sub->add_option("--report", args->report, "also write an HTML report of this workload "
+                                            "(as `kiln report --workload KEY`) to this file");
   sub->add_flag("--retune", args->retune, "search again even when the workload is tuned, "
                                           "resuming from the stored records");
   sub->add_flag("--json", args->json, "print one JSON object");
