@@ -77,14 +77,16 @@ std::string curve(const WorkloadReport& w, bool by_time) {
     out += "<polyline class=\"best-so-far\" points=\"" + steps.substr(1) +
            "\"><title>best so far</title></polyline>";
   }
-  // The default's label on the left, the best's on the right: they are often close.
+  // The default's label at the left under its line, the best's at the right
+  // above it: the two lines are often close.
   auto hline = [&](const char* cls, double ms, const std::string& label, bool left) {
     const std::string py = coord(y.at(ms));
     out += "<line class=\"" + std::string(cls) + "\" x1=\"" + coord(x.p0) + "\" x2=\"" +
            coord(x.p1) + "\" y1=\"" + py + "\" y2=\"" + py + "\"><title>" + label +
            "</title></line>";
-    out += "<text class=\"line-label " + std::string(cls) + "-label\" x=\"" + coord(x.p1 - 4) +
-           "\" y=\"" + coord(y.at(ms) - 4) + "\" text-anchor=\"end\">" + label + "</text>";
+    out += "<text class=\"line-label " + std::string(cls) + "-label\" x=\"" +
+           coord(left ? x.p0 + 4 : x.p1 - 4) + "\" y=\"" + coord(y.at(ms) + (left ? 13 : -4)) +
+           "\" text-anchor=\"" + (left ? "start" : "end") + "\">" + label + "</text>";
   };
   if (w.default_mean) {
     const double ms = w.default_mean->median_ms;
