@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(cmake ninja-build g++ ccache llvm-16-dev libzstd-dev zlib1g-dev libedit-dev libxml2-dev
   libffi-dev libtinfo-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libgtest-dev
   libbenchmark-dev libopenblas-dev libdnnl-dev
-  python3-dev python3-numpy python3-torch)
+  python3-dev python3-numpy python3-torch
+  chromium)  # chromium: only for the report_browser test (headless)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
