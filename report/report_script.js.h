@@ -7,7 +7,7 @@ namespace kiln::report_html {
 
 /// Sorts table.sortable by a clicked heading (aria-sort updated), shows a
 /// hovered chart element's <title> under its chart, and with the URL
-/// fragment #selftest sorts the table itself and writes what it found, and
+/// fragment #selftest sorts the table itself, hovers a dot, and writes what it found, and
 /// any error window.onerror caught, into <pre id="selftest">.
 inline constexpr const char* kScript = R"JS(
 (function () {
@@ -96,10 +96,17 @@ inline constexpr const char* kScript = R"JS(
         document.querySelectorAll('svg.curve'), function (svg) {
           return svg.querySelectorAll('circle.trial').length;
         });
+    var dot = document.querySelector('svg.curve circle.trial');
+    if (dot) {
+      dot.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
+      var details = dot.closest('figure').querySelector('.details');
+      result.hover = !!details && details.textContent === dot.querySelector('title').textContent;
+    }
   } catch (e) {
     errors.push(String(e));
   }
-  result.ok = !!(result.ascending && result.descending && errors.length === 0);
+  result.ok = !!(result.ascending && result.descending && result.hover !== false &&
+                 errors.length === 0);
   var pre = document.getElementById('selftest');
   pre.hidden = false;
   pre.textContent = 'selftest ' + (result.ok ? 'passed' : 'FAILED') + ' ' + JSON.stringify(result);

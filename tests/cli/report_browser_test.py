@@ -2,7 +2,7 @@
 """`kiln report` in a real browser: tunes two small workloads (the second
 with `kiln tune --report`), writes the report, and opens both pages in
 headless Chromium. The page's own self-test (URL fragment #selftest) sorts
-the workload table and writes what it found, and any error window.onerror
+the workload table, hovers a dot, and writes what it found, and any error window.onerror
 caught, into <pre id="selftest">; this script reads it from the dumped DOM
 and checks the charts' point counts and labels against the database. A
 screenshot is saved as WORKDIR/report.png.
@@ -53,6 +53,8 @@ def selftest_result(dom, page):
         fail("%s: script errors: %s" % (page, result["errors"]))
     if not (result.get("ascending") and result.get("descending")):
         fail("%s: sorting by speedup did not sort: %s" % (page, result.get("speedups")))
+    if result.get("hover") is not True:
+        fail("%s: hovering a curve's dot did not show its details" % page)
     return result
 
 
