@@ -44,6 +44,18 @@ struct WorkloadKey {
   std::string hardware;     ///< HardwareFingerprint::str()
 };
 
+/// A vendor library's time for a workload, measured by kiln_bench_ops
+/// beside kiln's (bench/ops, `--db`). Not a schedule: reports show it next
+/// to kiln's best.
+struct VendorFigure {
+  std::string workload_key;
+  std::string library;  ///< "openblas", "onednn", ...
+  double median_ms = 0;
+  double gflops = 0;
+  int64_t created_unix = 0;  ///< 0: now, when added
+  std::string kiln_version;  ///< "": this kiln, when added
+};
+
 /// One measurement of one schedule of one workload.
 struct TuningRecord {
   int64_t id = 0;                 ///< assigned by the database
@@ -130,6 +142,11 @@ class TuningDatabase {
   void add_workload(const WorkloadKey& w);
   /// Appends a record (its workload must exist); returns its id.
   int64_t add_record(const TuningRecord& r);
+  /// Appends a vendor library's figure (its workload must exist; the time
+  /// must be positive and finite, GFLOP/s finite and non-negative).
+  void add_vendor_figure(const VendorFigure& f);
+  /// A workload's vendor figures, oldest first.
+  std::vector<VendorFigure> vendor_figures(const std::string& workload_key) const;
   /// Every record of a workload, oldest first.
   std::vector<TuningRecord> records(const std::string& workload_key) const;
   /// The best schedule of a workload: among its traces with ok records

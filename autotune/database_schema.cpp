@@ -25,6 +25,7 @@ const std::vector<SchemaMigration>& schema_migrations() {
   static const std::vector<SchemaMigration> migrations = {
       {1, tuning_db::kSchemaV1Sql},
       {2, tuning_db::kMigrateV2Sql},
+      {3, tuning_db::kMigrateV3Sql},
   };
   return migrations;
 }

@@ -42,6 +42,8 @@ struct WorkloadReport {
   std::vector<RecordSource> sources;           ///< one per record
   std::optional<TuningRecord> best;            ///< TuningDatabase::best
   std::optional<TuningRecord> default_mean;    ///< the default's mean, when it ran ok
+  /// Each vendor library's fastest figure (kiln_bench_ops --db), by name.
+  std::vector<VendorFigure> vendors;
   /// The op's counts for this workload (Op::flops, Op::bytes); 0 when this
   /// kiln no longer knows the op or its sizes.
   double flops = 0, bytes = 0;

@@ -1,4 +1,5 @@
 // Reads a tuning database into ReportData. See report.h.
+#include <algorithm>
 #include <ctime>
 #include <set>
 
@@ -72,6 +73,12 @@ ReportData load_report_data(const TuningDatabase& db, const ReportFilter& filter
       if (r.status == "ok" && is_default_trace(r.trace_json)) default_json = r.trace_json;
     }
     if (!default_json.empty()) w.default_mean = db.mean_of(key.key, default_json);
+    for (const VendorFigure& v : db.vendor_figures(key.key)) {
+      auto same = std::find_if(w.vendors.begin(), w.vendors.end(),
+                               [&](const VendorFigure& o) { return o.library == v.library; });
+      if (same == w.vendors.end()) w.vendors.push_back(v);
+      else if (v.median_ms < same->median_ms) *same = v;
+    }
     set_counts(w);
     data.workloads.push_back(std::move(w));
   }

@@ -17,6 +17,12 @@ bool on_roofline(const WorkloadReport& w) {
          w.workload.target.rfind("cuda", 0) != 0;
 }
 
+/// Vendor figures are drawn for any CPU workload with counts, tuned or not.
+bool vendors_on_roofline(const WorkloadReport& w) {
+  return w.flops > 0 && w.bytes > 0 && !w.vendors.empty() &&
+         w.workload.target.rfind("cuda", 0) != 0;
+}
+
 }  // namespace
 
 std::string render_roofline(const ReportData& data) {
@@ -26,6 +32,13 @@ std::string render_roofline(const ReportData& data) {
     xs.push_back(w.flops / w.bytes);
     ys.push_back(w.best->gflops);
     if (w.default_mean) ys.push_back(w.default_mean->gflops);
+  }
+  for (const WorkloadReport& w : data.workloads) {
+    if (!vendors_on_roofline(w)) continue;
+    xs.push_back(w.flops / w.bytes);
+    for (const VendorFigure& v : w.vendors) {
+      if (v.gflops > 0) ys.push_back(v.gflops);
+    }
   }
   const std::optional<Calibration>& c = data.calibration;
   if (c && c->peak_gflops > 0 && c->peak_gbps > 0) {
@@ -84,6 +97,25 @@ std::string render_roofline(const ReportData& data) {
     ++points;
   }
 
+  // Vendor libraries measured beside kiln (kiln_bench_ops --db): triangles.
+  for (const WorkloadReport& w : data.workloads) {
+    if (!vendors_on_roofline(w)) continue;
+    const double ai = w.flops / w.bytes;
+    const double px = x.at(ai);
+    const std::string name = escape(workload_title(w.workload));
+    for (const VendorFigure& v : w.vendors) {
+      if (!(v.gflops > 0)) continue;
+      const double py = y.at(v.gflops);
+      body += "<path class=\"pt pt-vendor\" d=\"M" + coord(px) + "," + coord(py - 6) + " L" +
+              coord(px + 6) + "," + coord(py + 5) + " L" + coord(px - 6) + "," + coord(py + 5) +
+              " Z\"><title>" + name + " " + escape(v.library) + ": " + num(v.gflops) +
+              " GFLOP/s, " + num(v.median_ms) + " ms</title></path>";
+      body += "<text class=\"pt-label pt-vendor-label\" x=\"" + coord(px - 10) + "\" y=\"" +
+              coord(py + 4) + "\" text-anchor=\"end\">" + escape(v.library) + "</text>";
+      ++points;
+    }
+  }
+
   std::string out = "<figure class=\"chart\" id=\"roofline\"><svg class=\"roofline\" role=\"img\" "
                     "aria-labelledby=\"roofline-title roofline-desc\" viewBox=\"0 0 " +
                     coord(kWidth) + " " + coord(kHeight) + "\" data-points=\"" +
@@ -91,7 +123,7 @@ std::string render_roofline(const ReportData& data) {
   out += "<title id=\"roofline-title\">Roofline of this machine</title>";
   out += "<desc id=\"roofline-desc\">Achieved GFLOP/s against arithmetic intensity (FLOP per "
          "byte, log scales). Circles are tuned kernels, squares the default schedules, arrows "
-         "go from default to tuned.</desc>";
+         "go from default to tuned, triangles vendor libraries measured beside kiln.</desc>";
   out += "<defs><marker id=\"arrowhead\" viewBox=\"0 0 10 10\" refX=\"8\" refY=\"5\" "
          "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 "
          "L10,5 L0,10 z\" class=\"arrowhead\"/></marker></defs>";

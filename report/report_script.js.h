@@ -127,6 +127,7 @@ figure.chart { margin: 8px 0; } figcaption, .note, .legend { color: #333; font-s
 .tick { fill: #333; } .axis-title { fill: #1a1a1a; font-size: 13px; }
 .roof { fill: none; stroke: #1a1a1a; stroke-width: 2; } .roof-label { fill: #1a1a1a; }
 .pt-tuned { fill: #0b4f9c; } .pt-default { fill: #fff; stroke: #a84b00; stroke-width: 2; }
+.pt-vendor { fill: #5a5a5a; } .pt-vendor-label { fill: #3a3a3a; }
 .arrow { stroke: #555; stroke-width: 1.5; } .arrowhead { fill: #555; } .pt-label { fill: #1a1a1a; }
 .best-so-far { fill: none; stroke: #1b6e35; stroke-width: 2; }
 .default-line { stroke: #a84b00; stroke-dasharray: 6 4; stroke-width: 1.5; }

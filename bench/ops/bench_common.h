@@ -51,6 +51,11 @@ void register_for(const Case& c, const std::string& op, const std::string& lib,
 /// also get a "kiln_tuned" benchmark, the database's best schedule.
 std::string& tuning_db_path();
 
+/// Stores a vendor library's median for the case in the `--db` database,
+/// under the workload kiln's tuner would use on this host at kiln's thread
+/// count (reports draw it beside kiln's best).
+void store_vendor_figure(const Case& c, const std::string& library, double ms, double gflops);
+
 /// Names of the kiln benchmarks whose reference check ran out of time
 /// (their figures are reported, marked unverified).
 std::set<std::string>& unverified();

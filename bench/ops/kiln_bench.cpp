@@ -120,11 +120,16 @@ void bm_kiln_schedule(benchmark::State& state, const Case& c, const std::string&
 
 void bm_kiln(benchmark::State& state, const Case& c) { bm_kiln_schedule(state, c, "kiln", ""); }
 
+TuningDatabase& tuning_db() {
+  static TuningDatabase db = TuningDatabase::open(tuning_db_path());
+  return db;
+}
+
 // The database's best schedule for the case on this host at kiln's thread
 // count, or "" when the case is not tuned there (or no --db was given).
 std::string tuned_trace(const Case& c) {
   if (tuning_db_path().empty()) return "";
-  static TuningDatabase db = TuningDatabase::open(tuning_db_path());
+  TuningDatabase& db = tuning_db();
   const std::optional<TuningRecord> best =
       tuned_record(db, *c.kiln_op, c.sizes, c.options, Target::host(),
                    MeasuredOn::host(num_threads()));
@@ -209,6 +214,14 @@ void register_kiln_benchmarks(const Case& c) {
     });
   }
   register_for(c, "matmul_bias_gelu", "kiln_unfused", bm_kiln_unfused);
+}
+
+void store_vendor_figure(const Case& c, const std::string& library, double ms, double gflops) {
+  const WorkloadKey w = tuning_workload(*c.kiln_op, c.sizes, c.options, Target::host(),
+                                        MeasuredOn::host(num_threads()));
+  TuningDatabase& db = tuning_db();
+  db.add_workload(w);
+  db.add_vendor_figure({w.key, library, ms, std::isfinite(gflops) ? gflops : 0.0, 0, ""});
 }
 
 }  // namespace kiln::bench

@@ -172,6 +172,27 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 
+  // With --db, the vendor libraries' medians are kept beside kiln's
+  // tuning records, for `kiln report`.
+  if (!kiln::bench::tuning_db_path().empty()) {
+    int stored = 0;
+    for (const Case& c : kiln::bench::cases()) {
+      const std::string prefix = c.op + "/" + c.name + "/";
+      for (const auto& [name, f] : reporter.figures()) {
+        if (name.rfind(prefix, 0) != 0 || !(f.ms > 0)) continue;
+        const std::string lib = name.substr(prefix.size());
+        if (is_kiln_variant(lib) || lib.rfind("kiln", 0) == 0) continue;
+        try {
+          kiln::bench::store_vendor_figure(c, lib, f.ms, f.gflops);
+          ++stored;
+        } catch (const kiln::Error& e) {
+          std::fprintf(stderr, "%s\n", e.what());
+        }
+      }
+    }
+    std::printf("stored %d vendor figures in %s\n", stored, kiln::bench::tuning_db_path().c_str());
+  }
+
   std::ostringstream report;
   const dnnl_version_t* dnnl = dnnl_version();
   report << "kiln vs oneDNN " << dnnl->major << "." << dnnl->minor << "." << dnnl->patch

@@ -70,6 +70,25 @@ void fill_tuned(TuningDatabase& db, const std::string& key) {
   }
 }
 
+TEST(ReportHtml, VendorFiguresFromTheBenchAreTrianglesOnTheRoofline) {
+  TempDir dir;
+  TuningDatabase db = TuningDatabase::open(dir.file("t.db"));
+  fill_tuned(db, "aaaa000000000001");
+  // What kiln_bench_ops --db stores: each library's medians (the fastest
+  // of a library is drawn).
+  db.add_vendor_figure({"aaaa000000000001", "openblas", 0.004, 120.0, 0, ""});
+  db.add_vendor_figure({"aaaa000000000001", "openblas", 0.002, 240.0, 0, ""});
+  db.add_vendor_figure({"aaaa000000000001", "<onednn>", 0.003, 160.0, 0, ""});
+  EXPECT_EQ(db.vendor_figures("aaaa000000000001").size(), 3u);
+  EXPECT_THROW(db.add_vendor_figure({"aaaa000000000001", "x", -1.0, 1.0, 0, ""}), UserError);
+  EXPECT_THROW(db.add_vendor_figure({"ffff000000000000", "x", 1.0, 1.0, 0, ""}), UserError);
+  const std::string roofline = svg_with_class(render_report(load_report_data(db, {})), "roofline");
+  EXPECT_EQ(count(roofline, "class=\"pt pt-vendor\""), 2u);
+  EXPECT_NE(roofline.find("openblas: 240 GFLOP/s"), std::string::npos) << roofline;
+  EXPECT_NE(roofline.find("&lt;onednn&gt;"), std::string::npos) << "library names are escaped";
+  EXPECT_NE(roofline.find("data-points=\"4\""), std::string::npos);
+}
+
 TEST(ReportHtml, CountsPointsPerChart) {
   TempDir dir;
   TuningDatabase db = TuningDatabase::open(dir.file("t.db"));
