@@ -57,6 +57,10 @@ std::string signature(const LoweredFunc& f) {
   }
   for (const std::string& v : f.size_vars) os << ", i64 " << v;
   os << ")\n";
+  // What the kernel tests on entry, before it touches memory.
+  for (const ReadCheck& c : f.read_checks) {
+    os << "// entry check: " << to_string(c.in_bounds) << "  (" << describe_read_check(c) << ")\n";
+  }
   return os.str();
 }
 
