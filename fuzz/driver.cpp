@@ -257,6 +257,11 @@ int main(int argc, char** argv) {
               "or escaped exception\n",
               target->name, static_cast<long long>(runs), took, static_cast<unsigned long long>(seed),
               corpus.size());
+  if (target->run != kiln::fuzz::schedules) {
+    std::printf("kiln_fuzz: %s: %lld inputs accepted by the reader, %lld refused with a message\n",
+                target->name, static_cast<long long>(kiln::fuzz::accepted_inputs()),
+                static_cast<long long>(runs - kiln::fuzz::accepted_inputs()));
+  }
   print_schedule_stats();
   return 0;
 }

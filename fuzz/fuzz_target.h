@@ -36,6 +36,12 @@ void package_spec(const uint8_t* data, size_t size);
 void db_import(const uint8_t* data, size_t size);
 void schedules(const uint8_t* data, size_t size);
 
+/// How many inputs the current target's reader accepted (the rest were
+/// refused with a kiln::Error): a mutation-based driver makes mostly
+/// broken inputs, and this says how many reached the code behind the
+/// reader.
+int64_t& accepted_inputs();
+
 /// What the schedules target has done in this process (the driver prints
 /// it at the end).
 struct ScheduleStats {

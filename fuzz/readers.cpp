@@ -31,6 +31,7 @@ std::string text_of(const uint8_t* data, size_t size) {
 void trace_json(const uint8_t* data, size_t size) {
   expect_only_kiln_errors("trace_json", [&] {
     const Trace trace = Trace::from_json(text_of(data, size));
+    ++accepted_inputs();
     for (const ComputeDef& def : fuzz_defs()) {
       expect_only_kiln_errors("trace_json", [&] { lower(Schedule::replay(def, trace)); });
     }
@@ -50,6 +51,7 @@ void shape(const uint8_t* data, size_t size) {
   }
   expect_only_kiln_errors("shape", [&] {
     const cli::Workload w = cli::make_workload(op, rest, dtype);
+    ++accepted_inputs();
     lower(cli::load_schedule(w, Target::host(), "default"));
   });
 }
@@ -57,6 +59,7 @@ void shape(const uint8_t* data, size_t size) {
 void package_spec(const uint8_t* data, size_t size) {
   expect_only_kiln_errors("package_spec", [&] {
     const PackageSpec spec = parse_package_spec(text_of(data, size), "fuzz input");
+    ++accepted_inputs();
     // Planning defines every kernel; a CUDA spec plans without a GPU.
     plan_package(spec, spec.target.rfind("cuda", 0) == 0 ? Target::parse(spec.target) : Target::host());
   });
@@ -79,6 +82,7 @@ void db_import(const uint8_t* data, size_t size) {
   expect_only_kiln_errors("db_import", [&] {
     std::istringstream in(text_of(data, size));
     db.import_jsonl(in);
+    ++accepted_inputs();
   });
 }
 

@@ -17,6 +17,11 @@ const std::vector<FuzzTarget>& fuzz_targets() {
   return targets;
 }
 
+int64_t& accepted_inputs() {
+  static int64_t n = 0;
+  return n;
+}
+
 void report_bug(const char* target, const std::string& what) {
   std::fprintf(stderr, "kiln_fuzz: %s: %s\n", target, what.c_str());
   std::fflush(stderr);
