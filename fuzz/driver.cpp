@@ -247,7 +247,19 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   int64_t runs = 0;
   for (const std::vector<uint8_t>& in : corpus) run_one(*target, in, timeout_s), ++runs;
-  while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds) {
+  double next_progress = 60;
+  while (true) {
+    const double now = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (now >= seconds) break;
+    // Totals now and then, so a run that ends on a crash still says how
+    // far it got.
+    if (now >= next_progress) {
+      std::printf("kiln_fuzz: %s: %lld inputs after %.0f s\n", target->name,
+                  static_cast<long long>(runs), now);
+      print_schedule_stats();
+      std::fflush(stdout);
+      next_progress += 60;
+    }
     const std::vector<uint8_t>& base = corpus[pick() % corpus.size()];
     run_one(*target, mutator.mutate(base, corpus), timeout_s);
     ++runs;

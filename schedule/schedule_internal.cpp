@@ -193,6 +193,20 @@ void check_attachments(const TraceStep& step, const ComputeDef& def,
   // A prefetch whose `from` loop belongs to a consumer needs the stage to
   // stay computed inside that loop.
   check_prefetches(step, stages);
+  // And the stage must still read what it prefetches: a tensor read through
+  // an inlined producer is no longer read once that producer is computed
+  // on its own (found by the schedules fuzz target: accepted, then refused
+  // by lowering).
+  for (const StageSchedule& st : stages) {
+    for (const PrefetchSpec& p : st.prefetches) {
+      if (effective_consumers(def, stages, p.tensor).count(st.name)) continue;
+      refuse(step, str("stage '", st.name, "' prefetches ", p.tensor, " at ", p.at,
+                       " (prefetch), and after this step it no longer reads ", p.tensor,
+                       " (it read it through a stage this step takes out of it). Place the "
+                       "stages first, then prefetch what the loop reads"),
+             {"after this step, " + stage_listing(stages, st.name)});
+    }
+  }
 }
 
 bool runs_inside(const std::vector<StageSchedule>& stages, const std::string& reader,

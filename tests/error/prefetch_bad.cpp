@@ -56,6 +56,21 @@ TEST(ScheduleErrorPrefetch, AStageComputedAtALoopOrInlinedHasNothingToFetch) {
   }
 }
 
+TEST(ScheduleErrorPrefetch, AReadThroughAnInlinedStageMustStayARead) {
+  // Found by the schedules fuzz target: blur_y reads input through inlined
+  // blur_x and prefetches it; computing blur_x at root then left a prefetch
+  // of a tensor blur_y no longer reads, and lower() refused it.
+  Schedule sch(blur_def());
+  sch.compute_inline("blur_x");
+  sch.prefetch("input", "blur_y.x", "blur_y.y", 1);
+  expect_refused(sch, "compute_root", [](Schedule& s) { s.compute_root("blur_x"); },
+                 "stage 'blur_y' prefetches input at blur_y.x (prefetch), and after this step it "
+                 "no longer reads input");
+  expect_refused(sch, "compute_at", [](Schedule& s) { s.compute_at("blur_x", "blur_y.y"); },
+                 "no longer reads input");
+  check::expect_matches_reference(sch);
+}
+
 TEST(ScheduleErrorPrefetch, FromMustEncloseAt) {
   Schedule sch(matmul_def());
   expect_refused(sch, "prefetch", [](Schedule& s) { s.prefetch("A", "C.i", "C.j", 1); },
