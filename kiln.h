@@ -3,10 +3,11 @@
 /// Everything a kernel author needs: the DSL, schedules, lowering, the LLVM
 /// JIT/AOT and runtime buffers. LLVM's headers are not included.
 
+#include "base/error.h"
+#include "base/target.h"
+#include "codegen/llvm/host_target.h"
 #include "codegen/llvm/jit.h"
-#include "codegen/target.h"
 #include "dsl/compute.h"
-#include "dsl/error.h"
 #include "dsl/interpreter.h"
 #include "dsl/ir.h"
 #include "dsl/ir_operators.h"

@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 namespace {

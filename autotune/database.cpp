@@ -15,7 +15,7 @@
 
 #include "autotune/database_impl.h"
 #include "autotune/database_schema.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 namespace db_rows {

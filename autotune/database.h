@@ -40,7 +40,7 @@ struct WorkloadKey {
   std::string op;           ///< "matmul"
   std::string shape;        ///< "M=1024,N=1024,K=1024" (sorted by parameter order)
   std::string options;      ///< "dtype=f32" (sorted), may be empty
-  std::string target;       ///< Target::str()
+  std::string target;       ///< Target::str() (base/target.h)
   std::string hardware;     ///< HardwareFingerprint::str()
 };
 

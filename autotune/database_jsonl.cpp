@@ -20,7 +20,7 @@
 #include "autotune/database.h"
 #include "autotune/database_impl.h"
 #include "autotune/workload.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "schedule/schedule.h"
 
 namespace kiln {

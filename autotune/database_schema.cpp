@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "autotune/sqlite_util.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "tuning_db/schema.h"
 
 namespace kiln {

@@ -5,7 +5,7 @@
 #include <ctime>
 
 #include "autotune/database_impl.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

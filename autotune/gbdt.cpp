@@ -8,7 +8,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "autotune/runner_wire.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 extern char** environ;
 

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "codegen/cuda/codegen_cuda.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 namespace {

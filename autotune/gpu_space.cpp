@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "ops/gpu_schedule.h"
 
 namespace kiln {

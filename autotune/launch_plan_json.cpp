@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autotune/runner_wire.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 namespace {

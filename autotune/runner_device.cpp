@@ -10,7 +10,7 @@
 #include <map>
 #include <thread>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "runtime/cuda_driver.h"
 
 namespace kiln {

@@ -18,7 +18,7 @@
 #include "autotune/runner_device.h"
 #include "autotune/runner_wire.h"
 #include "autotune/worker_process.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "ops/op.h"
 
 namespace kiln {

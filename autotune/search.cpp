@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autotune/features.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_equal.h"
 #include "schedule/lower.h"
 

@@ -10,7 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "dsl/ir_visitor.h"
 #include "dsl/substitute.h"
 #include "ops/op.h"
@@ -160,7 +161,7 @@ SearchSpace SearchSpace::generate(const ComputeDef& def, const Target& target, i
   sp.def_ = def;
   sp.target_ = target;
   sp.threads_ = std::max(1, threads);
-  sp.lanes_ = target.natural_vector_lanes_f32();
+  sp.lanes_ = natural_vector_lanes_f32(target);
   const int lanes = sp.lanes_;
 
   std::map<std::string, StagePlan> plans;

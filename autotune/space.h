@@ -37,7 +37,7 @@
 #include <string>
 #include <vector>
 
-#include "codegen/target.h"
+#include "base/target.h"
 #include "dsl/compute.h"
 #include "schedule/schedule.h"
 

@@ -9,7 +9,7 @@
 #include <algorithm>
 
 #include "autotune/space.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

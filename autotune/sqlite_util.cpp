@@ -9,7 +9,7 @@
 #include <cstring>
 #include <thread>
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln::sqlite {
 namespace {

@@ -5,6 +5,7 @@
 #include "autotune/features.h"
 #include "autotune/trial_loop.h"
 #include "autotune/tune_backend.h"
+#include "codegen/llvm/host_target.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln {
@@ -15,8 +16,8 @@ class CpuTuneBackend : public TuneBackend {
   CpuTuneBackend(const Op& op, const OpSizes& sizes, const OpOptions& options,
                  const ComputeDef& def, int threads, const TuneOptions& t)
       : op_(op),
-        space_(SearchSpace::generate(def, Target::host(), threads)) {
-    target_ = Target::host();
+        space_(SearchSpace::generate(def, host_target(), threads)) {
+    target_ = host_target();
     threads_ = threads;
     workload_ = make_workload_key(op, def, sizes, options, target_, threads);
     default_schedule_ = std::make_shared<const Schedule>(op.default_schedule(def, target_));

@@ -9,6 +9,7 @@
 #include "autotune/trial_loop.h"
 #include "autotune/tune_backend.h"
 #include "codegen/cuda/codegen_cuda.h"
+#include "codegen/llvm/host_target.h"
 #include "schedule/lower.h"
 
 namespace kiln {
@@ -98,7 +99,7 @@ class GpuTuneBackend : public TuneBackend {
   }
 
   std::shared_ptr<const CompiledKernel> reference_kernel(const BuildResult&) override {
-    const Target host = Target::host();
+    const Target host = host_target();
     return compile_jit(lower(op_.default_schedule(def_, host)), host);
   }
   bool reference_is_the_default() const override { return false; }

@@ -13,7 +13,8 @@
 #include "autotune/trial_loop.h"
 #include "autotune/tune_backend.h"
 #include "autotune/worker_process.h"
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "runtime/thread_pool.h"
 #include "schedule/lower.h"
 
@@ -44,9 +45,9 @@ std::unique_ptr<TuneBackend> make_backend(const Op& op, const OpSizes& sizes,
                                           const TuneHooks& hooks) {
   if (target.kind == Target::Kind::CUDA)
     return make_gpu_backend(op, sizes, options, def, target, t, hooks);
-  if (target.str() != Target::host().str()) {
+  if (target.str() != host_target().str()) {
     user_error << "tuning measures on this machine: the target must be the host ('"
-               << Target::host().str() << "') or a CUDA target, not '" << target.str() << "'";
+               << host_target().str() << "') or a CUDA target, not '" << target.str() << "'";
   }
   const int threads = t.threads > 0 ? t.threads : num_threads();
   set_num_threads(threads);
@@ -190,7 +191,7 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
 
 TuneResult tune(const Op& op, const OpSizes& sizes, const OpOptions& options,
                 const TuneOptions& t) {
-  return tune(op, sizes, options, Target::host(), t);
+  return tune(op, sizes, options, host_target(), t);
 }
 
 Target resolve_gpu_target(const Target& target, const GpuFingerprint& gpu) {

@@ -4,8 +4,8 @@
 /// CPU or a CUDA GPU.
 ///
 ///   TuneOptions o;  o.time_budget_s = 60;  o.db_path = "tuning.db";
-///   TuneResult r = tune(find_op("matmul"), {{"M", 1024}}, {}, Target::host(), o);
-///   TuneResult g = tune(find_op("matmul"), {{"M", 4096}}, {}, Target::parse("cuda"), o);
+///   TuneResult r = tune(find_op("matmul"), {{"M", 1024}}, {}, host_target(), o);
+///   TuneResult g = tune(find_op("matmul"), {{"M", 4096}}, {}, parse_target("cuda"), o);
 ///
 /// One loop for both targets over a TuneBackend (autotune/tune_backend.h):
 /// the target's search proposes batches, its Builder compiles them (LLVM
@@ -32,7 +32,7 @@
 #include "autotune/space.h"
 #include "autotune/workload.h"
 #include "codegen/cuda/cuda_kernel.h"
-#include "codegen/target.h"
+#include "codegen/llvm/host_target.h"
 #include "ops/op.h"
 
 namespace kiln {

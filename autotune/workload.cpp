@@ -3,61 +3,17 @@
 // process and on every run, as the database needs.
 #include "autotune/workload.h"
 
-#include <cstdio>
-#include <fstream>
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
+#include "base/hash.h"
+#include "base/machine.h"
+#include "codegen/llvm/host_target.h"
 #include "dsl/ir_equal.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln {
 namespace {
-
-class Fnv1a {
- public:
-  void add(const std::string& s) {
-    for (unsigned char c : s) byte(c);
-    byte(0);  // field separator: ("ab","c") and ("a","bc") differ
-  }
-  void add(uint64_t v) {
-    for (int i = 0; i < 8; ++i) byte(static_cast<unsigned char>(v >> (8 * i)));
-  }
-  std::string hex() const {
-    char buf[17];
-    std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h_));
-    return buf;
-  }
-
- private:
-  void byte(unsigned char c) {
-    h_ ^= c;
-    h_ *= 0x100000001b3ULL;
-  }
-  uint64_t h_ = 0xcbf29ce484222325ULL;
-};
-
-std::string trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
-// The CPU's marketing name from /proc/cpuinfo ("model name" on x86, "Model"
-// or "Hardware" elsewhere); empty when there is none.
-std::string cpu_model_from_proc() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    const std::string key = trim(line.substr(0, colon));
-    if (key == "model name" || key == "Model" || key == "Hardware") {
-      return trim(line.substr(colon + 1));
-    }
-  }
-  return "";
-}
 
 // Only the enabled features: the disabled ones add length, not information.
 std::string enabled_features(const std::string& features) {
@@ -76,9 +32,9 @@ std::string HardwareFingerprint::str() const {
 }
 
 HardwareFingerprint HardwareFingerprint::host(int threads) {
-  const Target t = Target::host();
+  const Target t = host_target();
   HardwareFingerprint hw;
-  hw.cpu_model = cpu_model_from_proc();
+  hw.cpu_model = host_cpu().model_name;
   if (hw.cpu_model.empty()) hw.cpu_model = t.cpu;
   hw.features = enabled_features(t.features);
   hw.threads = threads > 0 ? threads : num_threads();
@@ -118,13 +74,13 @@ WorkloadKey workload_key(const Op& op, const ComputeDef& def, const OpSizes& siz
   Fnv1a h;
   // A version tag for the key's recipe: changing what goes in must not
   // silently match keys made the old way.
-  h.add(std::string("kiln-workload-v1"));
-  h.add(w.op);
-  h.add(structural_hash(def));
-  h.add(w.shape);
-  h.add(w.options);
-  h.add(w.target);
-  h.add(w.hardware);
+  h.terminated_string("kiln-workload-v1");
+  h.terminated_string(w.op);
+  h.u64(structural_hash(def));
+  h.terminated_string(w.shape);
+  h.terminated_string(w.options);
+  h.terminated_string(w.target);
+  h.terminated_string(w.hardware);
   w.key = h.hex();
   return w;
 }

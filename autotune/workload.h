@@ -5,13 +5,13 @@
 /// would measure the same thing get the same key, in any process; a change
 /// in any ingredient gives another key.
 ///
-///   WorkloadKey w = make_workload_key(op, def, sizes, options, Target::host(), num_threads());
+///   WorkloadKey w = make_workload_key(op, def, sizes, options, host_target(), num_threads());
 ///   db.add_workload(w);
 
 #include <string>
 
 #include "autotune/database.h"
-#include "codegen/target.h"
+#include "codegen/llvm/host_target.h"
 #include "dsl/compute.h"
 #include "ops/op.h"
 

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 #include "ops/op.h"
 
@@ -86,7 +87,7 @@ void BM_kiln_matmul(benchmark::State& state) {
   const kiln::Op& op = kiln::find_op("matmul");
   const kiln::ComputeDef def = op.define({{"M", n}, {"N", n}, {"K", n}});
   const auto kernel =
-      kiln::compile_jit(kiln::lower(op.default_schedule(def, kiln::Target::host())));
+      kiln::compile_jit(kiln::lower(op.default_schedule(def, kiln::host_target())));
   kernel->run({p.a, p.b, p.c});
   if (!verify(state, p)) return;
   for (auto _ : state) kernel->run({p.a, p.b, p.c});

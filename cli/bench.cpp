@@ -13,7 +13,8 @@
 #include "cli/bench_gpu.h"
 #include "cli/common.h"
 #include "cli/validators.h"
-#include "runtime/calibration.h"
+#include "codegen/llvm/host_target.h"
+#include "autotune/calibration.h"
 
 namespace kiln::cli {
 namespace {
@@ -27,12 +28,12 @@ struct BenchArgs {
 };
 
 int run_bench(const BenchArgs& a) {
-  if (Target::parse(a.target).kind == Target::Kind::CUDA) {
+  if (parse_target(a.target).kind == Target::Kind::CUDA) {
     return run_gpu_bench({a.op, a.shape, a.schedule, a.dtype, a.target, a.repeat, a.json, a.db});
   }
   if (a.threads > 0) set_num_threads(a.threads);
   const Workload w = make_workload(a.op, a.shape, a.dtype);
-  const Target target = Target::host();
+  const Target target = host_target();
   const Schedule sch = a.schedule == "tuned" ? tuned_schedule(w, target, MeasuredOn::host(num_threads()), a.db)
                                                : load_schedule(w, target, a.schedule);
 
@@ -102,7 +103,7 @@ int run_bench(const BenchArgs& a) {
               shape_string(w).c_str(), dtype.c_str(), num_threads(), num_threads() == 1 ? "" : "s",
               a.schedule.c_str());
   std::printf("  target:   %s (%d f32 lanes)\n", target.cpu.c_str(),
-              target.natural_vector_lanes_f32());
+              natural_vector_lanes_f32(target));
   std::printf("  compile:  %.1f ms (lowering %.1f ms)\n", compile_ms, lowering_ms);
   std::printf("  verified: max relative error %.2g (tolerance %.0e)\n", err, tolerance);
   std::printf("  time:     median %.3f ms, min %.3f ms over %d runs\n", t.median_ms, t.min_ms,

@@ -11,13 +11,14 @@
 #include "autotune/verify.h"
 #include "cli/common.h"
 #include "codegen/cuda/cuda_kernel.h"
+#include "codegen/llvm/host_target.h"
 #include "runtime/cuda_driver.h"
 
 namespace kiln::cli {
 
 int run_gpu_bench(const GpuBenchArgs& a) {
   const Workload w = make_workload(a.op, a.shape, a.dtype);
-  Target target = Target::parse(a.target);
+  Target target = parse_target(a.target);
   // Checked before compiling: the answer to "why no figures" comes first.
   const cuda::DeviceInfo device = cuda::device_info();
   if (target.sm == 0) target.sm = device.sm;

@@ -11,7 +11,7 @@
 
 #include "cli/common.h"
 #include "cli/validators.h"
-#include "runtime/calibration.h"
+#include "autotune/calibration.h"
 
 namespace kiln::cli {
 namespace {

@@ -17,6 +17,7 @@
 #include "autotune/workload.h"
 #include "cli/common.h"
 #include "cli/validators.h"
+#include "codegen/llvm/host_target.h"
 
 namespace kiln::cli {
 namespace {
@@ -232,7 +233,7 @@ int threads_of(const std::string& hardware) {
 // bench` does.
 Verdict verify_one(const WorkloadKey& w, const TuningRecord& best) {
   Verdict v;
-  const Target target = Target::host();
+  const Target target = host_target();
   if (w.target != target.str()) {
     v.status = "skipped";
     v.detail = "tuned for another target (" + short_target(w.target) + ")";

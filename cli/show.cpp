@@ -12,6 +12,7 @@
 #include "cli/common.h"
 #include "codegen/cuda/codegen_cuda.h"
 #include "codegen/cuda/nvrtc.h"
+#include "codegen/llvm/host_target.h"
 
 namespace kiln::cli {
 namespace {
@@ -27,7 +28,7 @@ const std::vector<std::string>& fixed_stages() {
 
 /// Every lowering pass name of the CUDA and LLVM pipelines.
 std::vector<std::string> pass_names() {
-  std::vector<std::string> names = lowering_pass_names(Target::parse("cuda"));
+  std::vector<std::string> names = lowering_pass_names(parse_target("cuda"));
   for (const std::string& n : lowering_pass_names()) {
     if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
   }
@@ -76,7 +77,7 @@ int run_show(const ShowArgs& a) {
     std::cout << to_string(w.def) << "\n";
     return 0;
   }
-  const Target target = Target::parse(a.target);
+  const Target target = parse_target(a.target);
   const bool cuda = target.kind == Target::Kind::CUDA;
   const bool cuda_stage = a.stage == "cuda" || a.stage == "ptx";
   if (cuda_stage != cuda && (cuda_stage || a.stage == "llvm" || a.stage == "asm")) {

@@ -17,6 +17,7 @@
 #include "autotune/tuner.h"
 #include "cli/common.h"
 #include "cli/validators.h"
+#include "codegen/llvm/host_target.h"
 
 namespace kiln::cli {
 namespace {
@@ -66,7 +67,7 @@ void show_progress(const TuneProgress& p, bool tty) {
 /// Throws UserError for another CPU's target (measured here, it would be
 /// stored under the wrong target) and for --threads with CUDA.
 Target tune_target(const TuneArgs& a) {
-  const Target target = Target::parse(a.target);
+  const Target target = parse_target(a.target);
   if (target.kind == Target::Kind::CUDA) {
     if (a.threads > 0) {
       user_error << "--threads applies to CPU targets; a CUDA kernel's parallelism is its "
@@ -74,11 +75,11 @@ Target tune_target(const TuneArgs& a) {
     }
     return target;
   }
-  if (target.str() != Target::host().str()) {
+  if (target.str() != host_target().str()) {
     user_error << "kiln tune measures on this machine: --target takes 'host' or a CUDA target "
                << "('cuda', 'cuda -arch=sm_XX'), not '" << a.target << "'";
   }
-  return Target::host();
+  return host_target();
 }
 
 int run_tune(const TuneArgs& a) {

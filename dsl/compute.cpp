@@ -9,7 +9,7 @@
 #include <set>
 #include <unordered_set>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_visitor.h"
 
 namespace kiln {

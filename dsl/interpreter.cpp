@@ -7,7 +7,7 @@
 
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/interpreter_eval.h"
 #include "dsl/ir_printer.h"
 

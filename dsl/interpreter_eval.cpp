@@ -3,7 +3,7 @@
 // matmul evaluates in a fraction of a second).
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/interpreter_eval.h"
 #include "dsl/ir_printer.h"
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <limits>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/interpreter_eval.h"
 
 namespace kiln {

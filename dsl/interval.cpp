@@ -8,7 +8,7 @@
 // integers wrap; their bounds come from the prover, which accounts for that.
 #include "dsl/interval.h"
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_equal.h"
 #include "dsl/ir_operators.h"
 #include "dsl/simplify.h"

@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "dsl/compute.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "dsl/type.h"
+#include "base/type.h"
 
 namespace kiln {
 

@@ -4,10 +4,10 @@
 // depend on that: no pointers, no std::hash).
 #include "dsl/ir_equal.h"
 
-#include <cstring>
 
+#include "base/error.h"
+#include "base/hash.h"
 #include "dsl/compute.h"
-#include "dsl/error.h"
 
 namespace kiln {
 
@@ -177,35 +177,16 @@ bool eq(const Stmt& sa, const Stmt& sb) {
 
 // ------------------------------------------------------------------- hash
 
-/// FNV-1a, 64 bit, fed field by field.
+/// Feeds IR field by field into base/hash.h's FNV-1a.
 class Hasher {
  public:
-  uint64_t value() const { return h_; }
+  uint64_t value() const { return fnv_.value(); }
 
-  void bytes(const void* p, size_t n) {
-    auto c = static_cast<const unsigned char*>(p);
-    for (size_t i = 0; i < n; ++i) {
-      h_ ^= c[i];
-      h_ *= 0x100000001b3ULL;
-    }
-  }
-  void u64(uint64_t v) {
-    // Little-endian byte order regardless of the host, for portability.
-    unsigned char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
-    bytes(b, 8);
-  }
-  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
-  void f64(double v) {
-    uint64_t bits;
-    std::memcpy(&bits, &v, sizeof(bits));
-    u64(bits);
-  }
-  void str(const std::string& s) {
-    u64(s.size());
-    bytes(s.data(), s.size());
-  }
-  void tag(uint64_t t) { u64(t); }
+  void u64(uint64_t v) { fnv_.u64(v); }
+  void i64(int64_t v) { fnv_.i64(v); }
+  void f64(double v) { fnv_.f64(v); }
+  void str(const std::string& s) { fnv_.sized_string(s); }
+  void tag(uint64_t t) { fnv_.u64(t); }
   void type(Type t) {
     u64(static_cast<uint64_t>(t.code) | static_cast<uint64_t>(t.bits) << 8 |
         static_cast<uint64_t>(t.lanes) << 16);
@@ -237,7 +218,7 @@ class Hasher {
   }
 
  private:
-  uint64_t h_ = 0xcbf29ce484222325ULL;
+  Fnv1a fnv_;
 };
 
 // Distinguishes "undefined" from every node kind.

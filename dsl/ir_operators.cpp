@@ -4,7 +4,7 @@
 #include "dsl/ir_operators.h"
 
 #include "dsl/compute.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_visitor.h"
 
 namespace kiln {

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "dsl/compute.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_visitor.h"
 
 namespace kiln {

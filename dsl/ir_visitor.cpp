@@ -1,6 +1,6 @@
 #include "dsl/ir_visitor.h"
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

@@ -2,7 +2,7 @@
 // The template behind expect_only_kiln_errors (fuzz/fuzz_target.h).
 #include <exception>
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln::fuzz {
 

@@ -11,7 +11,7 @@
 
 #include "autotune/database.h"
 #include "cli/common.h"
-#include "codegen/target.h"
+#include "codegen/llvm/host_target.h"
 #include "fuzz/defs.h"
 #include "fuzz/fuzz_target.h"
 #include "package/plan.h"
@@ -52,7 +52,7 @@ void shape(const uint8_t* data, size_t size) {
   expect_only_kiln_errors("shape", [&] {
     const cli::Workload w = cli::make_workload(op, rest, dtype);
     ++accepted_inputs();
-    lower(cli::load_schedule(w, Target::host(), "default"));
+    lower(cli::load_schedule(w, host_target(), "default"));
   });
 }
 
@@ -61,7 +61,7 @@ void package_spec(const uint8_t* data, size_t size) {
     const PackageSpec spec = parse_package_spec(text_of(data, size), "fuzz input");
     ++accepted_inputs();
     // Planning defines every kernel; a CUDA spec plans without a GPU.
-    plan_package(spec, spec.target.rfind("cuda", 0) == 0 ? Target::parse(spec.target) : Target::host());
+    plan_package(spec, spec.target.rfind("cuda", 0) == 0 ? parse_target(spec.target) : host_target());
   });
 }
 

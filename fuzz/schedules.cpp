@@ -14,6 +14,8 @@
 #include <sstream>
 
 #include "autotune/compile_budget.h"
+#include "base/hash.h"
+#include "codegen/llvm/host_target.h"
 #include "codegen/llvm/jit.h"
 #include "dsl/interpreter.h"
 #include "fuzz/defs.h"
@@ -97,9 +99,9 @@ class PrimitiveFuzzer {
 };
 
 uint64_t fnv1a(const uint8_t* data, size_t size) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < size; ++i) h = (h ^ data[i]) * 1099511628211ull;
-  return h;
+  Fnv1a h;
+  h.bytes(data, size);
+  return h.value();
 }
 
 struct Reference {
@@ -174,7 +176,7 @@ void schedules(const uint8_t* data, size_t size) {
       // As the tuner compiles: in a child with a time budget (LLVM's O3
       // can take seconds on a small kernel that unrolls around loops).
       const std::vector<BudgetedCompile> built =
-          compile_with_budget({lower(sch)}, Target::host(), kScheduleCompileBudgetSeconds, 1);
+          compile_with_budget({lower(sch)}, host_target(), kScheduleCompileBudgetSeconds, 1);
       if (!built[0].error.empty()) {
         if (built[0].error.find("compiling took longer") == std::string::npos) {
           report_bug("schedules", "accepted, then the compile failed: " + built[0].error + "\n" + what);

@@ -8,7 +8,8 @@
 // rhs transposed and is packed per 256 x 64 panel inside the tile loops.
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "ops/op.h"
 
 namespace kiln {
@@ -38,7 +39,7 @@ class BatchMatmulOp : public Op {
     auto fit = [](int64_t factor, int64_t extent) {
       return extent > 0 ? std::min(factor, extent) : factor;
     };
-    const int lanes = target.natural_vector_lanes_f32();
+    const int lanes = natural_vector_lanes_f32(target);
     const int vectors = lanes >= 16 ? 4 : 2;
     const std::string C = c->name;
     auto [jo, ji] = s.split(C + ".j", fit(vectors * lanes, N));

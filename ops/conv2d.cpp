@@ -18,7 +18,8 @@
 // are dropped when conv copies conv_acc out.
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "dsl/simplify.h"
 #include "ops/op.h"
 #include "ops/window.h"
@@ -170,7 +171,7 @@ class Conv2dOp : public Op {
   Schedule schedule_nchw(const ComputeDef& def, const Target& target) const {
     Schedule sch(def);
     const OpRef& out = def.outputs().at(0).op();
-    const int lanes = target.natural_vector_lanes_f32();
+    const int lanes = natural_vector_lanes_f32(target);
     const int64_t K = constant_extent(out->shape[1]);
     const int64_t Wo = constant_extent(out->shape[3]);
     const int64_t xv = nchw_tile_vectors(Wo) * 16 / lanes;  // vectors of the target's width
@@ -205,7 +206,7 @@ class Conv2dOp : public Op {
   // vectors of weights and broadcasts xb inputs. Rows run in parallel.
   Schedule schedule_nhwc(const ComputeDef& def, const Target& target) const {
     Schedule sch(def);
-    const int lanes = target.natural_vector_lanes_f32();
+    const int lanes = natural_vector_lanes_f32(target);
     const std::string O = def.outputs().at(0).name();
     const std::string local = sch.cache_write(O);
     const OpRef& out = sch.def().outputs().at(0).op();

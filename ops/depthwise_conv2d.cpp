@@ -9,7 +9,8 @@
 // every vector is full; conv copies the valid columns out.
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "dsl/simplify.h"
 #include "ops/op.h"
 #include "ops/window.h"
@@ -38,7 +39,7 @@ class DepthwiseConv2dOp : public Op {
   Schedule default_schedule(const ComputeDef& def, const Target& target) const override {
     Schedule sch(def);
     schedule_channel_window(sch, "conv_acc", def.outputs().at(0).name(),
-                            target.natural_vector_lanes_f32());
+                            natural_vector_lanes_f32(target));
     return sch;
   }
 

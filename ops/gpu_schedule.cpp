@@ -9,7 +9,7 @@
 //   register (cache_write to a local stage computed at the thread loop).
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "ops/gpu_schedule.h"
 #include "ops/op.h"
 

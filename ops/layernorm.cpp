@@ -1,6 +1,6 @@
 // layernorm: Y[i, j] = (X[i, j] - mean_i) / sqrt(var_i + eps) * gamma[j] + beta[j],
 // mean and (biased) variance over each row of an M x N matrix.
-#include "dsl/error.h"
+#include "base/error.h"
 #include "ops/op.h"
 #include "ops/op_helpers.h"
 

@@ -5,7 +5,8 @@
 // so the vector loads of the register tile stay contiguous.
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "ops/op.h"
 
 namespace kiln {
@@ -48,7 +49,7 @@ class MatmulOp : public Op {
       return extent > 0 ? std::min(factor, extent) : factor;
     };
 
-    const int lanes = target.natural_vector_lanes_f32();
+    const int lanes = natural_vector_lanes_f32(target);
     // 32 zmm registers hold 4 x 6 accumulators; 16 ymm registers only 2 x 6.
     const int vectors = lanes >= 16 ? 4 : 2;
     const int64_t tile_rows = 6, tile_cols = vectors * lanes, k_chunk = 256;

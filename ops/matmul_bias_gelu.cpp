@@ -2,7 +2,8 @@
 // epilogue fused into the matmul's register tile (one kernel, one pass).
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "ops/op.h"
 #include "ops/op_helpers.h"
 
@@ -40,7 +41,7 @@ class MatmulBiasGeluOp : public Op {
     internal_assert(c && c->reduce_axis.size() == 1) << "matmul_bias_gelu has a product stage C";
     const int64_t M = constant_extent(y->shape[0]);
     const int64_t N = constant_extent(y->shape[1]);
-    const int lanes = target.natural_vector_lanes_f32();
+    const int lanes = natural_vector_lanes_f32(target);
     const int vectors = lanes >= 16 ? 4 : 2;
     const int64_t tile_rows = fit_factor(6, M), tile_cols = fit_factor(vectors * lanes, N);
     // A narrow Y (N < lanes) stays scalar.

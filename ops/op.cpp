@@ -5,7 +5,7 @@
 #include <random>
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/interpreter.h"
 #include "dsl/simplify.h"
 #include "dsl/substitute.h"

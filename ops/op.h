@@ -8,7 +8,7 @@
 ///
 ///   const Op& mm = find_op("matmul");
 ///   ComputeDef def = mm.define({{"M", 1000}, {"N", 512}});  // K: default 1024
-///   Schedule sch = mm.default_schedule(def, Target::host());
+///   Schedule sch = mm.default_schedule(def, host_target());
 
 #include <cstdint>
 #include <limits>
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "codegen/target.h"
+#include "codegen/llvm/host_target.h"
 #include "dsl/compute.h"
 #include "runtime/buffer.h"
 #include "schedule/schedule.h"

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 
 namespace kiln {
 
@@ -25,7 +26,7 @@ std::string schedule_rows(Schedule& s, const std::string& name, const Target& ta
   internal_assert(st.op->shape.size() == 2 && st.op->reduce_axis.empty())
       << "schedule_rows takes a 2-D stage without reduction, got " << name;
   const int64_t N = constant_extent(st.op->shape[1]);
-  const int64_t lanes = target.natural_vector_lanes_f32();
+  const int64_t lanes = natural_vector_lanes_f32(target);
   const std::string row = name + ".i";
   s.parallel(row);
   stream_large_output(s, name, target);
@@ -84,7 +85,7 @@ std::string vectorize_row_reduction(Schedule& s, const std::string& name, const 
   internal_assert(st.op->shape.size() == 1 && st.op->reduce_axis.size() == 1)
       << "vectorize_row_reduction takes a 1-D stage with one reduction axis, got " << name;
   const int64_t N = constant_extent(st.op->reduce_axis[0].dom.extent);
-  const int64_t lanes = target.natural_vector_lanes_f32();
+  const int64_t lanes = natural_vector_lanes_f32(target);
   if (N >= 0 && N < lanes) return "";
   // Four vectors of partial results when the row is long enough: four
   // independent chains hide the latency of the add (or max) that a single

@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "codegen/target.h"
+#include "base/target.h"
 #include "dsl/compute.h"
 #include "ops/op.h"
 #include "schedule/schedule.h"

@@ -13,7 +13,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "dsl/simplify.h"
 #include "ops/op.h"
 #include "ops/window.h"
@@ -46,7 +47,7 @@ class Pool2dOp : public Op {
   Schedule default_schedule(const ComputeDef& def, const Target& target) const override {
     Schedule sch(def);
     schedule_channel_window(sch, "pool_acc", def.outputs().at(0).name(),
-                            target.natural_vector_lanes_f32());
+                            natural_vector_lanes_f32(target));
     return sch;
   }
 

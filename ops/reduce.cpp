@@ -1,6 +1,7 @@
 // reduce: the sum, mean or max of an M x N matrix over axis 1 (each row,
 // giving [M]) or axis 0 (each column, giving [N]).
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "ops/op.h"
 #include "ops/op_helpers.h"
 
@@ -33,7 +34,7 @@ class ReduceOverAxisOp : public Op {
     const bool two_stages = def.find("R") != nullptr;
     const std::string red = two_stages ? "R" : "Y";
     const OpRef r = def.find(red);
-    const int64_t lanes = target.natural_vector_lanes_f32();
+    const int64_t lanes = natural_vector_lanes_f32(target);
     const int64_t extent = constant_extent(r->shape[0]);
     const bool rows = r->axis[0].name() == "i";
     if (rows) {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "ops/op.h"
 
 namespace kiln {

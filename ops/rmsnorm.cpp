@@ -1,6 +1,6 @@
 // rmsnorm: Y[i, j] = X[i, j] / sqrt(mean_j X[i, j]^2 + eps) * gamma[j], over
 // each row of an M x N matrix (as in T5 and LLaMA).
-#include "dsl/error.h"
+#include "base/error.h"
 #include "ops/op.h"
 #include "ops/op_helpers.h"
 

@@ -1,6 +1,7 @@
 // softmax: Y[i, j] = exp(X[i, j] - max_j X[i, :]) / sum_j exp(X[i, j] - max_j X[i, :]),
 // over the last axis of an M x N matrix.
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "ops/op.h"
 #include "ops/op_helpers.h"
 
@@ -38,7 +39,7 @@ class SoftmaxOp : public Op {
     s.compute_at("E", row);
     s.compute_at("row_max", "E.i");
     const int64_t N = constant_extent(def.outputs()[0].shape()[1]);
-    const int64_t lanes = target.natural_vector_lanes_f32();
+    const int64_t lanes = natural_vector_lanes_f32(target);
     if (N < 0 || N >= lanes) {
       s.vectorize(s.split("E.j", lanes).second);
       prefetch_next_row(s, "X", "E.j.o", row, target);

@@ -1,5 +1,6 @@
 // transpose: Y[N, M] = X[M, N] transposed, Y[j, i] = X[i, j].
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "ops/op.h"
 #include "ops/op_helpers.h"
 
@@ -24,7 +25,7 @@ class TransposeOp : public Op {
     Schedule s(def);
     const OpRef& y = def.outputs().at(0).op();
     const int64_t rows = constant_extent(y->shape[0]), cols = constant_extent(y->shape[1]);
-    const int64_t lanes = target.natural_vector_lanes_f32();
+    const int64_t lanes = natural_vector_lanes_f32(target);
     std::vector<std::string> t =
         s.tile("Y.j", "Y.i", fit_factor(lanes, rows), fit_factor(lanes, cols));  // jo io ji ii
     s.parallel(t[0]);

@@ -1,6 +1,6 @@
 #include "ops/window.h"
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/simplify.h"
 #include "schedule/schedule.h"
 

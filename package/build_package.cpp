@@ -8,8 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "codegen/llvm/host_target.h"
 #include "codegen/llvm/jit.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "package/c_api.h"
 #include "package/cuda_launch.h"
 #include "package/dlpack_header.h"
@@ -40,9 +41,9 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 
 Target package_target(const PackageSpec& spec, const PackageOptions& opt) {
   const std::string text = opt.target.empty() ? spec.target : opt.target;
-  const Target parsed = Target::parse(text);
+  const Target parsed = parse_target(text);
   // "llvm" alone means this machine, with its CPU features.
-  return text == "llvm" || text == "host" ? Target::host() : parsed;
+  return text == "llvm" || text == "host" ? host_target() : parsed;
 }
 
 /// The file that marks a directory as kiln's to overwrite.

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "codegen/llvm/kernel_args.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "package/c_types.h"
 
 namespace kiln {

@@ -4,7 +4,7 @@
 // size a free kernel accepts.
 #include "package/c_types.h"
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

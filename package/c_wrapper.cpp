@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "codegen/llvm/kernel_args.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "package/c_types.h"
 #include "package/cuda_launch.h"
 #include "schedule/read_checks.h"

@@ -8,7 +8,7 @@
 
 #include "codegen/cuda/codegen_cuda.h"
 #include "codegen/cuda/nvrtc.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "package/c_types.h"
 #include "schedule/schedule.h"
 

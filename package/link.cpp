@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "package/spec.h"
 
 namespace kiln {

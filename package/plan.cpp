@@ -10,7 +10,7 @@
 #include <map>
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "schedule/schedule.h"
 
 namespace kiln {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "autotune/database.h"
-#include "codegen/target.h"
+#include "base/target.h"
 #include "package/spec.h"
 #include "schedule/trace.h"
 

@@ -12,7 +12,7 @@
 #include "autotune/gpu_measure.h"
 #include "autotune/tuner.h"
 #include "autotune/workload.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "package/c_api.h"
 #include "package/tune_missing.h"
 #include "runtime/thread_pool.h"

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

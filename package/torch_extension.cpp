@@ -6,7 +6,7 @@
 
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "package/c_api.h"
 #include "package/c_types.h"
 

@@ -4,7 +4,8 @@
 #include "package/tune_missing.h"
 
 #include "autotune/tuner.h"
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 
 namespace kiln {
 
@@ -20,7 +21,7 @@ void tune_workload(const Op& op, const OpSizes& sizes, const OpOptions& options,
     tune(op, sizes, options, target, t, hooks);
     return;
   }
-  if (target.kind != Target::Kind::LLVM || target.str() != Target::host().str()) {
+  if (target.kind != Target::Kind::LLVM || target.str() != host_target().str()) {
     user_error << "--tune-missing measures on this machine, so it tunes for the host only; target '"
                << target.str() << "' is not the host: tune on the target machine with `kiln tune` "
                << "and pass its database with --db";

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "autotune/workload.h"
-#include "codegen/target.h"
+#include "base/target.h"
 #include "ops/op.h"
 
 namespace kiln {

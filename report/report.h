@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "autotune/database.h"
-#include "runtime/calibration.h"
+#include "autotune/calibration.h"
 
 namespace kiln {
 

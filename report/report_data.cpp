@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autotune/workload.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "ops/op.h"
 #include "report/report.h"
 #include "runtime/thread_pool.h"
@@ -95,7 +95,7 @@ ReportData load_report_data(const TuningDatabase& db, const ReportFilter& filter
 }
 
 std::optional<Calibration> cached_calibration() {
-  return load_calibration(calibration_cache_path(), machine_fingerprint(), num_threads());
+  return load_calibration(calibration_cache_path(), calibration_fingerprint(), num_threads());
 }
 
 }  // namespace kiln

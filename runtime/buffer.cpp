@@ -10,7 +10,7 @@
 #include <random>
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dsl/type.h"
+#include "base/type.h"
 
 struct DLTensor;
 struct DLManagedTensor;

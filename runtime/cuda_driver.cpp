@@ -7,7 +7,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln::cuda {
 namespace {

@@ -2,7 +2,7 @@
 // accepted: the interpreter and CPU kernels dereference the pointer.
 #include "runtime/dlpack.h"
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "runtime/buffer.h"
 
 namespace kiln {

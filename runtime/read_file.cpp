@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

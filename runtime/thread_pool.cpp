@@ -1,6 +1,7 @@
 // The runtime behind generated code: the thread pool for parallel loops and
-// aligned allocation. This file is all of libkiln_runtime.a, which AOT
-// objects link against, so it depends on nothing else in kiln.
+// aligned allocation. AOT objects and packages link it through
+// libkiln_runtime.a (base/ and runtime/), so it depends on nothing else in
+// kiln.
 //
 // The pool: persistent workers, created on first use; the calling thread
 // works too; iterations are handed out in chunks by an atomic counter. A
@@ -30,7 +31,7 @@
 #include <thread>
 #include <vector>
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>

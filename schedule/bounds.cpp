@@ -11,7 +11,7 @@
 
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/interval.h"
 #include "dsl/ir_operators.h"
 #include "dsl/ir_printer.h"

@@ -21,7 +21,7 @@
 #include <algorithm>
 #include <set>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "schedule/passes/passes.h"
 #include "schedule/schedule_error.h"
 

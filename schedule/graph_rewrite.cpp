@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <map>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/substitute.h"
 #include "schedule/schedule.h"
 #include "schedule/schedule_error.h"

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_printer.h"
 #include "dsl/simplify.h"
 #include "schedule/passes/passes.h"

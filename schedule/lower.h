@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "codegen/target.h"
+#include "base/target.h"
 #include "schedule/lowered_func.h"
 #include "schedule/schedule.h"
 

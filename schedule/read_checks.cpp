@@ -3,7 +3,7 @@
 #include <set>
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/interval.h"
 #include "dsl/ir_equal.h"
 #include "dsl/ir_printer.h"

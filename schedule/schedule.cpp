@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "schedule/schedule_error.h"
 #include "schedule/schedule_internal.h"
 

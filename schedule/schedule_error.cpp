@@ -1,6 +1,6 @@
 #include "schedule/schedule_error.h"
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 namespace schedule_detail {

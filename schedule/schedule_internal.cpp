@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "schedule/schedule_error.h"
 
 namespace kiln {

@@ -3,7 +3,7 @@
 // so a refused primitive leaves the schedule and its trace untouched.
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "schedule/schedule.h"
 #include "schedule/schedule_error.h"
 #include "schedule/schedule_internal.h"

@@ -1,10 +1,11 @@
 // Stage primitives: where a stage is computed (compute_at, compute_inline,
-// compute_root), and how an output is stored (store_nontemporal). A stage computed at a loop of stage T must be read by T
+// compute_root), and how an output is stored (store_nontemporal). A stage
+// computed at a loop of stage T must be read by T
 // alone (looking through inlined stages): lowering computes it over the
 // region T needs inside that loop, so any other reader would see only part
 // of it. Every primitive checks that rule on the state it is about to
 // commit, so moving one stage cannot silently break another's compute_at.
-#include "dsl/error.h"
+#include "base/error.h"
 #include "schedule/schedule.h"
 #include "schedule/schedule_error.h"
 #include "schedule/schedule_internal.h"
@@ -38,6 +39,20 @@ void check_no_cycle(const TraceStep& step, const std::vector<StageSchedule>& sta
     internal_assert(next >= 0) << "stage attached to unknown stage " << cur->attach_stage;
     cur = &stages[next];
   }
+}
+
+/// `stages` with stage s attached as `kind` (at `loop` of `at_stage` for
+/// AttachKind::At), refused unless every stage's attachment stays valid.
+std::vector<StageSchedule> with_attachment(const TraceStep& step, const ComputeDef& def,
+                                           const std::vector<StageSchedule>& stages, int s,
+                                           AttachKind kind, const std::string& at_stage = "",
+                                           const std::string& at_loop = "") {
+  std::vector<StageSchedule> next = stages;
+  next[s].attach = kind;
+  next[s].attach_stage = at_stage;
+  next[s].attach_loop = at_loop;
+  check_attachments(step, def, next);
+  return next;
 }
 
 }  // namespace
@@ -87,12 +102,7 @@ void Schedule::compute_at(const std::string& stage, const std::string& loop) {
            {stage_listing(stages_, stage)});
   }
 
-  std::vector<StageSchedule> next = stages_;
-  next[s].attach = AttachKind::At;
-  next[s].attach_stage = target.name;
-  next[s].attach_loop = loop;
-  check_attachments(step, def_, next);
-  stages_ = std::move(next);
+  stages_ = with_attachment(step, def_, stages_, s, AttachKind::At, target.name, loop);
   trace_.steps.push_back(step);
 }
 
@@ -128,24 +138,14 @@ void Schedule::compute_inline(const std::string& stage) {
            {stage_listing(stages_, stage)});
   }
 
-  std::vector<StageSchedule> next = stages_;
-  next[s].attach = AttachKind::Inline;
-  next[s].attach_stage.clear();
-  next[s].attach_loop.clear();
-  check_attachments(step, def_, next);
-  stages_ = std::move(next);
+  stages_ = with_attachment(step, def_, stages_, s, AttachKind::Inline);
   trace_.steps.push_back(step);
 }
 
 void Schedule::compute_root(const std::string& stage) {
   TraceStep step{"compute_root", {stage}, {}};
   int s = require_stage(step, def_, stages_, stage);
-  std::vector<StageSchedule> next = stages_;
-  next[s].attach = AttachKind::Root;
-  next[s].attach_stage.clear();
-  next[s].attach_loop.clear();
-  check_attachments(step, def_, next);
-  stages_ = std::move(next);
+  stages_ = with_attachment(step, def_, stages_, s, AttachKind::Root);
   trace_.steps.push_back(step);
 }
 

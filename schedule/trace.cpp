@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "runtime/read_file.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

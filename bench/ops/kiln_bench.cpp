@@ -14,6 +14,7 @@
 
 #include "autotune/tuner.h"
 #include "bench/ops/bench_common.h"
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 #include "ops/op_helpers.h"
 
@@ -80,7 +81,7 @@ std::unique_ptr<KilnState> prepare_op(const Op& op, const OpSizes& sizes,
   auto s = std::make_unique<KilnState>();
   const ComputeDef def = op.define(sizes, options);
   s->kernel = compile_jit(lower(trace_json.empty()
-                                    ? op.default_schedule(def, Target::host())
+                                    ? op.default_schedule(def, host_target())
                                     : Schedule::replay(def, Trace::from_json(trace_json))));
   const std::vector<Buffer> inputs = random_inputs(def, sizes);
   std::vector<Buffer> outputs = zero_outputs(def, sizes);
@@ -131,7 +132,7 @@ std::string tuned_trace(const Case& c) {
   if (tuning_db_path().empty()) return "";
   TuningDatabase& db = tuning_db();
   const std::optional<TuningRecord> best =
-      tuned_record(db, *c.kiln_op, c.sizes, c.options, Target::host(),
+      tuned_record(db, *c.kiln_op, c.sizes, c.options, host_target(),
                    MeasuredOn::host(num_threads()));
   return best ? best->trace_json : "";
 }
@@ -153,7 +154,7 @@ std::shared_ptr<const CompiledKernel> bias_gelu_kernel(int64_t m, int64_t n, boo
       },
       "Y", {"i", "j"});
   Schedule s(ComputeDef("bias_gelu", {C, bias}, {Y}));
-  schedule_rows(s, "Y", Target::host());
+  schedule_rows(s, "Y", host_target());
   return compile_jit(lower(s));
 }
 
@@ -169,7 +170,7 @@ void bm_kiln_unfused(benchmark::State& state, const Case& c) {
     const int64_t m = c.size("M"), n = c.size("N"), k = c.size("K");
     const Op& mm = find_op("matmul");
     const ComputeDef def = mm.define({{"M", m}, {"N", n}, {"K", k}});
-    u->matmul = compile_jit(lower(mm.default_schedule(def, Target::host())));
+    u->matmul = compile_jit(lower(mm.default_schedule(def, host_target())));
     u->bias_gelu = bias_gelu_kernel(m, n, c.options.count("approximate") &&
                                               c.option("approximate") == "tanh");
     u->a = Buffer(f32(), {m, k});
@@ -217,7 +218,7 @@ void register_kiln_benchmarks(const Case& c) {
 }
 
 void store_vendor_figure(const Case& c, const std::string& library, double ms, double gflops) {
-  const WorkloadKey w = tuning_workload(*c.kiln_op, c.sizes, c.options, Target::host(),
+  const WorkloadKey w = tuning_workload(*c.kiln_op, c.sizes, c.options, host_target(),
                                         MeasuredOn::host(num_threads()));
   TuningDatabase& db = tuning_db();
   db.add_workload(w);

@@ -22,7 +22,7 @@
 
 #include "bench/ops/bench_common.h"
 #include "kiln.h"
-#include "runtime/calibration.h"
+#include "autotune/calibration.h"
 
 namespace {
 

@@ -23,7 +23,7 @@
 #include <set>
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_printer.h"
 #include "dsl/ir_operators.h"
 #include "dsl/ir_visitor.h"

@@ -7,7 +7,7 @@
 #include "codegen/cuda/codegen_cuda.h"
 #include "codegen/cuda/nvrtc.h"
 #include "codegen/llvm/kernel_args.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/simplify.h"
 #include "dsl/substitute.h"
 #include "runtime/cuda_driver.h"

@@ -4,7 +4,7 @@
 /// compiled to PTX with NVRTC (all without a GPU), and run through the
 /// driver API when a device is present.
 ///
-///   auto k = CudaKernel::compile(sch, Target::parse("cuda -arch=sm_90"));
+///   auto k = CudaKernel::compile(sch, parse_target("cuda -arch=sm_90"));
 ///   k->run({A, B, C});   // host buffers in, outputs copied back
 
 #include <memory>

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_visitor.h"
 #include "dsl/simplify.h"
 

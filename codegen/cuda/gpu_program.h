@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "codegen/target.h"
+#include "base/target.h"
 #include "schedule/lower.h"
 
 namespace kiln {

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <vector>
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 namespace {

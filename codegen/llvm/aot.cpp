@@ -14,7 +14,7 @@
 #include "codegen/llvm/codegen_llvm.h"
 #include "codegen/llvm/jit.h"
 #include "codegen/llvm/kernel_args.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "codegen/llvm/codegen_internal.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

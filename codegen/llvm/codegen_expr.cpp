@@ -6,7 +6,7 @@
 
 #include "codegen/llvm/codegen_internal.h"
 #include "dsl/compute.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

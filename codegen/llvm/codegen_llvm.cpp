@@ -11,8 +11,9 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include "codegen/llvm/codegen_internal.h"
+#include "codegen/llvm/host_target.h"
 #include "dsl/compute.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln {
@@ -25,7 +26,7 @@ CodeGenLLVM::CodeGenLLVM(llvm::LLVMContext& ctx, const Target& target,
   llvm::FastMathFlags fmf;
   fmf.setAllowContract(true);
   builder_.setFastMathFlags(fmf);
-  wide_vectors_ = target.has_feature("avx512f");
+  wide_vectors_ = target_has_feature(target, "avx512f");
 }
 
 std::unique_ptr<llvm::Module> codegen_llvm(const LoweredFunc& f, const Target& target,

@@ -14,7 +14,7 @@
 
 #include <memory>
 
-#include "codegen/target.h"
+#include "base/target.h"
 #include "schedule/lowered_func.h"
 
 namespace llvm {

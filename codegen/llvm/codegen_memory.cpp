@@ -15,7 +15,7 @@
 #include <llvm/TargetParser/Triple.h>
 
 #include "codegen/llvm/codegen_internal.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

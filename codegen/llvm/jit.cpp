@@ -22,7 +22,7 @@
 
 #include "codegen/llvm/codegen_llvm.h"
 #include "codegen/llvm/kernel_args.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_equal.h"
 #include "runtime/thread_pool.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "codegen/target.h"
+#include "codegen/llvm/host_target.h"
 #include "runtime/buffer.h"
 #include "schedule/lowered_func.h"
 
@@ -30,11 +30,11 @@ class CompiledKernel {
 /// JIT-compiles for the target (must be the host). Results are cached in
 /// memory by the structural hash of (lowered IR, target).
 std::shared_ptr<const CompiledKernel> compile_jit(const LoweredFunc& f,
-                                                  const Target& target = Target::host());
+                                                  const Target& target = host_target());
 
 /// The kernel compile_jit would return from its cache, or null.
 std::shared_ptr<const CompiledKernel> find_compiled(const LoweredFunc& f,
-                                                   const Target& target = Target::host());
+                                                   const Target& target = host_target());
 
 /// A kernel from an object file compile_aot wrote for f (for this host's
 /// target), linked in memory and cached as compile_jit's would be.

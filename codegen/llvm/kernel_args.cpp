@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "dsl/compute.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

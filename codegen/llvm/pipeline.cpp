@@ -11,7 +11,7 @@
 #include <mutex>
 
 #include "codegen/llvm/codegen_llvm.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

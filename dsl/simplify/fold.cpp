@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/simplify/simplify_internal.h"
 
 namespace kiln {

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "dsl/compute.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/simplify/simplify_internal.h"
 
 namespace kiln {

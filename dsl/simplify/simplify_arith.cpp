@@ -1,7 +1,7 @@
 // Simplifier rules for arithmetic: constant folding, canonical linear forms
 // of signed integers, division and modulo by constants, min and max, and
 // the same operations on Broadcast and Ramp vectors.
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_equal.h"
 #include "dsl/simplify/simplify_internal.h"
 

@@ -1,6 +1,6 @@
 // Simplifier rules for comparisons (proved from the ranges of variables),
 // logic, select, intrinsic calls, lets and the leaves.
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_equal.h"
 #include "dsl/simplify/simplify_internal.h"
 #include "dsl/substitute.h"

@@ -2,7 +2,7 @@
 // loop adds the loop variable's range to the scope, so conditions inside
 // are proved against it; ifs whose condition is decided disappear, and so
 // do loops that run zero times.
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/simplify.h"
 #include "dsl/simplify/simplify_internal.h"
 #include "dsl/substitute.h"

@@ -23,7 +23,7 @@
 // loop will update is initialized in the same iteration of the loops around.
 #include <algorithm>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_operators.h"
 #include "dsl/simplify.h"
 #include "schedule/bounds.h"

@@ -15,7 +15,7 @@
 
 #include "dsl/ir_visitor.h"
 #include "schedule/passes/passes.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 namespace {

@@ -12,7 +12,7 @@
 #include <array>
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_printer.h"
 #include "dsl/ir_visitor.h"
 #include "schedule/passes/passes.h"

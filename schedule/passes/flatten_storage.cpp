@@ -10,7 +10,7 @@
 // index is absolute, with strides from its shape (size vars stay symbolic).
 #include <map>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_visitor.h"
 #include "schedule/passes/passes.h"
 

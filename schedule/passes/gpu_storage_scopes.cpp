@@ -7,7 +7,7 @@
 // a stage that binds threadIdx is filled cooperatively into Shared memory
 // (bounds inference covered the whole block for it), any other is computed
 // by each thread into its own Local copy.
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_visitor.h"
 #include "schedule/passes/passes.h"
 

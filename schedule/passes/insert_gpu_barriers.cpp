@@ -17,7 +17,7 @@
 #include <algorithm>
 #include <set>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_printer.h"
 #include "dsl/ir_visitor.h"
 #include "dsl/substitute.h"

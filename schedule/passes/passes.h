@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "codegen/target.h"
+#include "base/target.h"
 #include "dsl/ir.h"
 #include "schedule/lowered_func.h"
 #include "schedule/schedule.h"

@@ -20,7 +20,7 @@
 // vectorized loop); or a non-constant extent.
 #include <map>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_visitor.h"
 #include "schedule/passes/passes.h"
 

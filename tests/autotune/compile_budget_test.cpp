@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "autotune/compile_budget.h"
+#include "codegen/llvm/host_target.h"
 #include "tests/correctness/reference_check.h"
 
 namespace kiln {
@@ -32,7 +33,7 @@ TEST(CompileBudget, KernelsFromChildrenMatchTheReference) {
   Schedule plain(small_matmul());
   plain.parallel("C.i");
   const std::vector<LoweredFunc> funcs = {lower(tiled, "budget_tiled"), lower(plain, "budget_plain")};
-  const std::vector<BudgetedCompile> out = compile_with_budget(funcs, Target::host(), 60, 2);
+  const std::vector<BudgetedCompile> out = compile_with_budget(funcs, host_target(), 60, 2);
   ASSERT_EQ(out.size(), 2u);
   for (size_t i = 0; i < out.size(); ++i) {
     ASSERT_TRUE(out[i].error.empty()) << out[i].error;
@@ -41,7 +42,7 @@ TEST(CompileBudget, KernelsFromChildrenMatchTheReference) {
     check::expect_kernel_matches(*out[i].kernel, small_matmul(), {}, funcs[i].name);
   }
   // The second time they come from the cache, without a child.
-  const std::vector<BudgetedCompile> again = compile_with_budget(funcs, Target::host(), 60, 2);
+  const std::vector<BudgetedCompile> again = compile_with_budget(funcs, host_target(), 60, 2);
   EXPECT_EQ(again[0].kernel, out[0].kernel);
 }
 
@@ -50,7 +51,7 @@ TEST(CompileBudget, ACompilePastTheBudgetIsStoppedAndReported) {
   Schedule fine(small_matmul());
   const auto start = std::chrono::steady_clock::now();
   const std::vector<BudgetedCompile> out =
-      compile_with_budget({slow, lower(fine, "budget_fine")}, Target::host(), 1.0, 2);
+      compile_with_budget({slow, lower(fine, "budget_fine")}, host_target(), 1.0, 2);
   const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_THAT(out[0].error, ::testing::HasSubstr("compiling took longer than the 1 s a candidate may spend in LLVM"));
   EXPECT_FALSE(out[0].kernel);

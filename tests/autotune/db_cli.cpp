@@ -18,6 +18,7 @@
 
 #include "autotune/database.h"
 #include "autotune/workload.h"
+#include "codegen/llvm/host_target.h"
 #include "db_test_util.h"
 #include "kiln.h"
 #include "ops/op.h"
@@ -61,13 +62,13 @@ WorkloadKey store_matmul(const std::string& path, double median_ms,
   const OpSizes sizes = op.resolve_sizes({{"M", 37}, {"N", 19}, {"K", 23}});
   const OpOptions options = op.resolve_options({});
   const ComputeDef def = op.define(sizes, options);
-  const WorkloadKey w = make_workload_key(op, def, sizes, options, Target::host(), 1);
+  const WorkloadKey w = make_workload_key(op, def, sizes, options, host_target(), 1);
   TuningDatabase db = TuningDatabase::open(path);
   db.add_workload(w);
   TuningRecord r;
   r.workload_key = w.key;
   r.trace_json = trace_json.empty()
-                     ? op.default_schedule(def, Target::host()).trace().to_json("matmul")
+                     ? op.default_schedule(def, host_target()).trace().to_json("matmul")
                      : trace_json;
   r.median_ms = median_ms;
   r.gflops = op.flops(sizes, options) / (median_ms * 1e6);

@@ -17,7 +17,7 @@
 
 #include "autotune/database.h"
 #include "db_test_util.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 namespace {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "autotune/timing.h"
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 #include "ops/op.h"
 
@@ -18,7 +19,7 @@ SmallKernel small_matmul() {
   const OpSizes sizes = op.resolve_sizes({{"M", 7}, {"N", 5}, {"K", 3}});
   const ComputeDef def = op.define(sizes);
   SmallKernel k;
-  k.kernel = compile_jit(lower(op.default_schedule(def, Target::host())));
+  k.kernel = compile_jit(lower(op.default_schedule(def, host_target())));
   k.args = random_inputs(def, sizes);
   for (Buffer& b : zero_outputs(def, sizes)) k.args.push_back(b);
   return k;

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "autotune/workload.h"
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 #include "ops/op.h"
 
@@ -37,14 +38,14 @@ WorkloadKey matmul_key(int64_t m, int threads) {
   const Op& op = find_op("matmul");
   const OpSizes sizes = op.resolve_sizes({{"M", m}, {"N", 19}, {"K", 23}});
   const OpOptions options = op.resolve_options({});
-  return make_workload_key(op, op.define(sizes, options), sizes, options, Target::host(), threads);
+  return make_workload_key(op, op.define(sizes, options), sizes, options, host_target(), threads);
 }
 
 WorkloadKey scale_key(const std::string& dtype) {
   static const ScaleOp op;
   const OpSizes sizes = op.resolve_sizes({{"N", 37}});
   const OpOptions options = op.resolve_options({{"dtype", dtype}});
-  return make_workload_key(op, op.define(sizes, options), sizes, options, Target::host(), 2);
+  return make_workload_key(op, op.define(sizes, options), sizes, options, host_target(), 2);
 }
 
 TEST(DbWorkloadKey, StableAcrossCalls) {
@@ -56,7 +57,7 @@ TEST(DbWorkloadKey, StableAcrossCalls) {
   EXPECT_EQ(a.op, "matmul");
   EXPECT_EQ(a.shape, "M=37,N=19,K=23,trans_a=0,trans_b=0");
   EXPECT_EQ(a.options, "dtype=f32");
-  EXPECT_EQ(a.target, Target::host().str());
+  EXPECT_EQ(a.target, host_target().str());
   EXPECT_NE(a.hardware.find("threads=2"), std::string::npos) << a.hardware;
 }
 
@@ -74,9 +75,9 @@ TEST(DbWorkloadKey, DiffersWithTarget) {
   const OpSizes sizes = op.resolve_sizes({{"M", 8}, {"N", 8}, {"K", 8}});
   const OpOptions options = op.resolve_options({});
   const ComputeDef def = op.define(sizes, options);
-  const WorkloadKey host = make_workload_key(op, def, sizes, options, Target::host(), 1);
+  const WorkloadKey host = make_workload_key(op, def, sizes, options, host_target(), 1);
   const WorkloadKey generic =
-      make_workload_key(op, def, sizes, options, Target::parse("llvm -mcpu=x86-64"), 1);
+      make_workload_key(op, def, sizes, options, parse_target("llvm -mcpu=x86-64"), 1);
   EXPECT_NE(host.key, generic.key);
 }
 

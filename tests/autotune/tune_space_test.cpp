@@ -7,6 +7,7 @@
 #include <random>
 
 #include "autotune/space.h"
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 #include "ops/op.h"
 
@@ -122,17 +123,17 @@ ComputeDef batch_matmul_def(int64_t Bn, int64_t M, int64_t N, int64_t K) {
 }
 
 TEST(TuneSpace, RolesFollowTheDefinition) {
-  SearchSpace mm = SearchSpace::generate(find_op("matmul").define({}), Target::host(), 2);
+  SearchSpace mm = SearchSpace::generate(find_op("matmul").define({}), host_target(), 2);
   ASSERT_EQ(mm.plans().size(), 1u);
   EXPECT_EQ(mm.plans()[0].role, StageRole::TiledReduction);
 
-  SearchSpace dr = SearchSpace::generate(dense_relu_def(64, 64, 64), Target::host(), 2);
+  SearchSpace dr = SearchSpace::generate(dense_relu_def(64, 64, 64), host_target(), 2);
   ASSERT_EQ(dr.plans().size(), 2u);
   EXPECT_EQ(dr.plans()[0].role, StageRole::TiledReduction);
   EXPECT_EQ(dr.plans()[1].role, StageRole::TiledEpilogue);
   EXPECT_EQ(dr.plans()[1].reduction, "P");
 
-  SearchSpace sm = SearchSpace::generate(softmax_like_def(8, 32), Target::host(), 2);
+  SearchSpace sm = SearchSpace::generate(softmax_like_def(8, 32), host_target(), 2);
   ASSERT_EQ(sm.plans().size(), 4u);
   for (int s = 0; s < 3; ++s) {
     EXPECT_EQ(sm.plans()[s].role, StageRole::Producer) << sm.plans()[s].stage;
@@ -143,7 +144,7 @@ TEST(TuneSpace, RolesFollowTheDefinition) {
 
 TEST(TuneSpace, ContainsTheHandWrittenMatmulSchedule) {
   const Op& op = find_op("matmul");
-  const Target target = Target::host();
+  const Target target = host_target();
   for (int64_t size : {1024, 100}) {
     ComputeDef def = op.define({{"M", size}, {"N", size}, {"K", size}});
     SearchSpace space = SearchSpace::generate(def, target, 2);
@@ -158,7 +159,7 @@ TEST(TuneSpace, ContainsTheHandWrittenMatmulSchedule) {
 TEST(TuneSpace, SamplesOfEveryRegisteredOpLower) {
   for (const Op* op : all_ops()) {
     ComputeDef def = op->define({});
-    SearchSpace space = SearchSpace::generate(def, Target::host(), 2);
+    SearchSpace space = SearchSpace::generate(def, host_target(), 2);
     const int refused = sample_and_lower(space, 200, 11);
     EXPECT_LE(refused, 20) << op->name() << ": the schedule API refused " << refused
                            << " of 200 candidates";
@@ -168,7 +169,7 @@ TEST(TuneSpace, SamplesOfEveryRegisteredOpLower) {
 TEST(TuneSpace, SamplesOfEachRoleLower) {
   for (const ComputeDef& def : {dense_relu_def(96, 128, 64), softmax_like_def(64, 256),
                                 batch_matmul_def(3, 40, 64, 32)}) {
-    SearchSpace space = SearchSpace::generate(def, Target::host(), 2);
+    SearchSpace space = SearchSpace::generate(def, host_target(), 2);
     const int refused = sample_and_lower(space, 200, 12);
     EXPECT_LE(refused, 20) << def.name() << ": the schedule API refused " << refused
                            << " of 200 candidates";
@@ -179,7 +180,7 @@ TEST(TuneSpace, SampledSchedulesComputeTheRightAnswerAtAwkwardSizes) {
   for (const ComputeDef& def : {find_op("matmul").define({{"M", 37}, {"N", 45}, {"K", 29}}),
                                 dense_relu_def(13, 50, 7), softmax_like_def(5, 37),
                                 batch_matmul_def(2, 9, 33, 5)}) {
-    SearchSpace space = SearchSpace::generate(def, Target::host(), 2);
+    SearchSpace space = SearchSpace::generate(def, host_target(), 2);
     sample_and_check(space, random_buffers(def), 6, 13);
   }
 }
@@ -187,7 +188,7 @@ TEST(TuneSpace, SampledSchedulesComputeTheRightAnswerAtAwkwardSizes) {
 TEST(TuneSpace, RowWisePrefetchComputesTheRightAnswer) {
   // layernorm's output reads X directly: a knob fetches its next row.
   const ComputeDef def = find_op("layernorm").define({{"M", 7}, {"N", 101}});
-  SearchSpace space = SearchSpace::generate(def, Target::host(), 2);
+  SearchSpace space = SearchSpace::generate(def, host_target(), 2);
   bool has_knob = false;
   for (const Knob& k : space.knobs()) has_knob = has_knob || k.name == "Y.prefetch";
   ASSERT_TRUE(has_knob);
@@ -210,7 +211,7 @@ TEST(TuneSpace, RowWisePrefetchComputesTheRightAnswer) {
 
   // softmax's exponentials (E, computed at the output's row) read X.
   const ComputeDef sm = find_op("softmax").define({{"M", 5}, {"N", 37}});
-  SearchSpace sm_space = SearchSpace::generate(sm, Target::host(), 2);
+  SearchSpace sm_space = SearchSpace::generate(sm, host_target(), 2);
   has_knob = false;
   for (const Knob& k : sm_space.knobs()) has_knob = has_knob || k.name == "E.prefetch";
   ASSERT_TRUE(has_knob);
@@ -231,7 +232,7 @@ TEST(TuneSpace, RowWisePrefetchComputesTheRightAnswer) {
 
 TEST(TuneSpace, PackedOperandInEveryLoopOrderComputesTheRightAnswer) {
   const ComputeDef def = find_op("matmul").define({{"M", 37}, {"N", 45}, {"K", 29}});
-  const SearchSpace space = SearchSpace::generate(def, Target::host(), 2);
+  const SearchSpace space = SearchSpace::generate(def, host_target(), 2);
   ASSERT_EQ(space.plans()[0].pack_tensor, "B");
   const std::vector<Buffer> inputs = random_buffers(def);
   const std::vector<Buffer> expected = interpret(def, inputs);
@@ -251,7 +252,7 @@ TEST(TuneSpace, PackedOperandInEveryLoopOrderComputesTheRightAnswer) {
 }
 
 TEST(TuneSpace, MutationAndCrossoverStayInTheSpace) {
-  SearchSpace space = SearchSpace::generate(find_op("matmul").define({}), Target::host(), 2);
+  SearchSpace space = SearchSpace::generate(find_op("matmul").define({}), host_target(), 2);
   std::mt19937_64 rng(5);
   KnobValues a = space.sample(rng), b = space.sample(rng);
   int changed = 0;

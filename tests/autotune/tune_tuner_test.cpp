@@ -14,6 +14,7 @@
 #include "autotune/gbdt.h"
 #include "autotune/timing.h"
 #include "autotune/tuner.h"
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 #include "ops/op.h"
 
@@ -71,7 +72,7 @@ TEST(TuneFeatures, DescribeTheLoweredKernel) {
   const ComputeDef def = op.define({{"M", 128}, {"N", 128}, {"K", 128}});
   std::vector<double> naive, tiled;
   lower_with_features(Schedule(def), &naive);
-  lower_with_features(op.default_schedule(def, Target::host()), &tiled);
+  lower_with_features(op.default_schedule(def, host_target()), &tiled);
   ASSERT_EQ(naive.size(), feature_names().size());
   ASSERT_EQ(tiled.size(), feature_names().size());
   auto at = [](const std::vector<double>& v, const std::string& name) {
@@ -79,7 +80,7 @@ TEST(TuneFeatures, DescribeTheLoweredKernel) {
     return v[std::find(names.begin(), names.end(), name) - names.begin()];
   };
   EXPECT_EQ(at(naive, "main.vector_lanes"), 1);
-  EXPECT_EQ(at(tiled, "main.vector_lanes"), Target::host().natural_vector_lanes_f32());
+  EXPECT_EQ(at(tiled, "main.vector_lanes"), natural_vector_lanes_f32(host_target()));
   // Counts enter as log2(1 + x): no unrolling and no parallel loop give 1.
   EXPECT_EQ(at(naive, "main.unrolled"), 1);
   EXPECT_GT(at(tiled, "main.unrolled"), 1);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 #include "ops/op.h"
 
@@ -107,7 +108,7 @@ TEST(WorkerProcess, PreparedArgumentsStayGarbageForEveryWorker) {
   const Op& op = find_op("softmax");
   const OpSizes sizes = {{"M", 7}, {"N", 37}};
   const ComputeDef def = op.define(sizes);
-  const auto kernel = compile_jit(lower(op.default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(op.default_schedule(def, host_target())));
   const MeasureArgs prepared = make_measure_args(def, sizes);
   const std::vector<float> garbage(prepared.outputs[0].data_as<float>(),
                                    prepared.outputs[0].data_as<float>() + 7 * 37);

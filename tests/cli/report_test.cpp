@@ -14,7 +14,7 @@
 
 #include "../autotune/db_test_util.h"
 #include "autotune/database.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "report/report.h"
 
 namespace kiln {

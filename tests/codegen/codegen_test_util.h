@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/llvm/host_target.h"
 #include "codegen/llvm/jit.h"
 #include "dsl/ir.h"
 #include "runtime/buffer.h"
@@ -78,7 +79,7 @@ inline float from_bfloat_bits(uint16_t b) {
   return f;
 }
 
-inline bool host_has_avx512() { return Target::host().has_feature("avx512f"); }
+inline bool host_has_avx512() { return target_has_feature(host_target(), "avx512f"); }
 
 }  // namespace cgtest
 }  // namespace kiln

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 
 namespace kiln {
@@ -73,12 +74,12 @@ TEST(NontemporalStores, MatchTheReferenceAlignedOrNot) {
 }
 
 TEST(NontemporalStores, MachineCodeStreamsAndFences) {
-  const std::string assembly = emit_assembly(lower(streamed(64, 256, true)), Target::host());
+  const std::string assembly = emit_assembly(lower(streamed(64, 256, true)), host_target());
   EXPECT_TRUE(std::regex_search(assembly, std::regex(R"(vmovntps\s+%zmm)"))) << assembly.substr(0, 4000);
   EXPECT_NE(assembly.find("sfence"), std::string::npos);
   // Without the primitive: no streaming store.
   Schedule plain(streamed(64, 256, true).def());
-  const std::string plain_asm = emit_assembly(lower(plain), Target::host());
+  const std::string plain_asm = emit_assembly(lower(plain), host_target());
   EXPECT_EQ(plain_asm.find("vmovnt"), std::string::npos);
 }
 

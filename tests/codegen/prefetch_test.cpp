@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 
 namespace kiln {
@@ -121,9 +122,9 @@ TEST(Prefetch, LoweredIrFetchesTheNextRowOncePerLine) {
 TEST(Prefetch, MachineCodeHasPrefetchT0) {
   Schedule s = row_schedule(centered(64, 256), true);
   s.prefetch("X", "Y.j.o", "Y.i", 1);
-  const std::string assembly = emit_assembly(lower(s), Target::host());
+  const std::string assembly = emit_assembly(lower(s), host_target());
   EXPECT_TRUE(std::regex_search(assembly, std::regex(R"(prefetcht0\s)"))) << assembly.substr(0, 3000);
-  const std::string plain = emit_assembly(lower(row_schedule(centered(64, 256), true)), Target::host());
+  const std::string plain = emit_assembly(lower(row_schedule(centered(64, 256), true)), host_target());
   EXPECT_EQ(plain.find("prefetcht0"), std::string::npos);
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 #include "ops/op.h"
 
@@ -17,7 +18,7 @@ const Op& matmul() { return find_op("matmul"); }
 // Compiles the default schedule for def, runs it on random inputs (outputs
 // start as garbage) and returns Op::check's error.
 double run_default(const ComputeDef& def, const OpSizes& sizes) {
-  const auto kernel = compile_jit(lower(matmul().default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(matmul().default_schedule(def, host_target())));
   std::vector<Buffer> inputs = random_inputs(def, sizes, 3);
   std::vector<Buffer> outputs = zero_outputs(def, sizes);
   outputs[0].fill_random(9, -50, 50);
@@ -60,7 +61,7 @@ TEST(OpsMatmul, DefaultScheduleAtAwkwardSizes) {
 
 TEST(OpsMatmul, SymbolicDefaultScheduleServesEverySize) {
   const ComputeDef def = matmul().define_symbolic();
-  const auto kernel = compile_jit(lower(matmul().default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(matmul().default_schedule(def, host_target())));
   for (const OpSizes& sizes : std::vector<OpSizes>{{{"M", 1}, {"N", 1}, {"K", 1}},
                                                    {{"M", 41}, {"N", 70}, {"K", 259}},
                                                    {{"M", 12}, {"N", 128}, {"K", 16}}}) {
@@ -89,7 +90,7 @@ TEST(OpsMatmul, SampledCheckOnLargeWork) {
   // samples points, the last element always among them.
   const OpSizes sizes = {{"M", 320}, {"N", 320}, {"K", 320}};
   const ComputeDef def = matmul().define(sizes);
-  const auto kernel = compile_jit(lower(matmul().default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(matmul().default_schedule(def, host_target())));
   std::vector<Buffer> inputs = random_inputs(def, sizes);
   std::vector<Buffer> outputs = zero_outputs(def, sizes);
   kernel->run({inputs[0], inputs[1], outputs[0]});

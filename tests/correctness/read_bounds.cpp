@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "codegen/llvm/host_target.h"
 #include "ops/op.h"
 #include "schedule/read_checks.h"
 #include "reference_check.h"
@@ -114,7 +115,7 @@ TEST(ReadBounds, SymbolicSizesAreCheckedAtEveryCall) {
 TEST(ReadBounds, GeneratedCodeTestsTheCheckBeforeTouchingMemory) {
   // Callers of the raw AOT function get KILN_KERNEL_READ_OUT_OF_BOUNDS.
   const LoweredFunc f = lower(Schedule(shifted_pair()));
-  const std::string ir = emit_llvm_ir(f, Target::host(), /*optimized=*/false);
+  const std::string ir = emit_llvm_ir(f, host_target(), /*optimized=*/false);
   EXPECT_THAT(ir, HasSubstr("read_out_of_bounds:"));
   EXPECT_THAT(ir, HasSubstr("ret i32 " + std::to_string(KILN_KERNEL_READ_OUT_OF_BOUNDS)));
 }

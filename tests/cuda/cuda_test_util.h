@@ -14,7 +14,8 @@
 #include "codegen/cuda/codegen_cuda.h"
 #include "codegen/cuda/cuda_kernel.h"
 #include "codegen/cuda/nvrtc.h"
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "runtime/cuda_driver.h"
 
 namespace kiln {
@@ -68,7 +69,7 @@ inline std::string assemble(const std::string& ptx, int arch, const std::string&
 /// Generates the source of sch for sm_<arch>, compiles it with NVRTC and
 /// assembles the PTX; expects both to succeed. Returns the source.
 inline std::string expect_compiles(const Schedule& sch, int arch, const std::string& tag) {
-  const Target target = Target::parse("cuda -arch=sm_" + std::to_string(arch));
+  const Target target = parse_target("cuda -arch=sm_" + std::to_string(arch));
   const GpuProgram program = lower_gpu(sch, target);
   const std::string source = codegen_cuda(program, target);
   std::string ptx;

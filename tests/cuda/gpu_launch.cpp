@@ -2,6 +2,7 @@
 // skipped ("no CUDA device"), except the one that checks the error a user
 // gets then. With one, every op's default GPU schedule and a few random
 // shapes are compared with the reference interpreter.
+#include "codegen/llvm/host_target.h"
 #include "dsl/interpreter.h"
 #include "ops/op.h"
 #include "tests/cuda/cuda_test_util.h"
@@ -16,7 +17,7 @@ TEST(GpuLaunch, WithoutADeviceRunSaysSo) {
   const Op& mm = find_op("matmul");
   const OpSizes sizes = {{"M", 5}, {"N", 6}, {"K", 7}};
   const ComputeDef def = mm.define(sizes);
-  const Target target = Target::parse("cuda");
+  const Target target = parse_target("cuda");
   auto k = CudaKernel::compile(mm.default_gpu_schedule(def, target), target);
   std::vector<Buffer> args = random_inputs(def, mm.resolve_sizes(sizes));
   for (const Buffer& b : zero_outputs(def, mm.resolve_sizes(sizes))) args.push_back(b);
@@ -32,7 +33,7 @@ TEST(GpuLaunch, EveryOpDefaultGpuScheduleMatchesTheReference) {
   KILN_REQUIRE_NVRTC();
   KILN_REQUIRE_DEVICE();
   const cuda::DeviceInfo info = cuda::device_info();
-  const Target target = Target::parse("cuda -arch=sm_" + std::to_string(info.sm));
+  const Target target = parse_target("cuda -arch=sm_" + std::to_string(info.sm));
   for (const Op* op : all_ops()) {
     for (int64_t size : {int64_t(1), int64_t(7), op->name() == "matmul" ? int64_t(131) : int64_t(19)}) {
       OpSizes sizes;
@@ -59,7 +60,7 @@ TEST(GpuLaunch, SymbolicMatmulRunsAtAwkwardSizes) {
   KILN_REQUIRE_DEVICE();
   const Op& mm = find_op("matmul");
   const ComputeDef def = mm.define_symbolic();
-  const Target target = Target::parse("cuda -arch=sm_" + std::to_string(cuda::device_info().sm));
+  const Target target = parse_target("cuda -arch=sm_" + std::to_string(cuda::device_info().sm));
   auto k = CudaKernel::compile(mm.default_gpu_schedule(def, target), target);
   for (OpSizes sizes : {OpSizes{{"M", 1}, {"N", 1}, {"K", 1}}, OpSizes{{"M", 129}, {"N", 131}, {"K", 17}},
                         OpSizes{{"M", 257}, {"N", 64}, {"K", 300}}}) {

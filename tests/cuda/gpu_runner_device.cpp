@@ -5,6 +5,7 @@
 
 #include "autotune/gpu_measure.h"
 #include "autotune/gpu_runner.h"
+#include "codegen/llvm/host_target.h"
 #include "tests/cuda/cuda_test_util.h"
 
 namespace kiln {
@@ -23,7 +24,7 @@ TEST(GpuRunnerDevice, AnOutOfBoundsWriteIsACrashAndTheNextCandidateMeasures) {
   const OpSizes sizes = op.resolve_sizes({{"M", 257}, {"N", 131}});
   const OpOptions options = op.resolve_options({});
   const ComputeDef def = op.define(sizes, options);
-  const Target target = Target::parse("cuda -arch=sm_" + std::to_string(gpu.sm));
+  const Target target = parse_target("cuda -arch=sm_" + std::to_string(gpu.sm));
   const auto good = CudaKernel::compile(op.default_gpu_schedule(def, target), target);
   // A kernel that writes 4 TiB past the output.
   GpuLaunchPlan bad;

@@ -6,7 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "codegen/cuda/gpu_program.h"
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "tests/error/schedule_test_util.h"
 
 namespace kiln {
@@ -15,7 +16,7 @@ namespace {
 using testing_schedule::matmul_def;
 using testing_schedule::reduce_epilogue_def;
 
-const Target kCuda = Target::parse("cuda -arch=sm_80");
+const Target kCuda = parse_target("cuda -arch=sm_80");
 
 /// C[i, j] = A[i, j] * 2 over rows x cols.
 ComputeDef scale_def(int64_t rows, int64_t cols) {

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "autotune/gpu_space.h"
+#include "codegen/llvm/host_target.h"
 #include "codegen/llvm/jit.h"
 #include "ops/op.h"
 #include "tests/correctness/reference_check.h"
@@ -13,7 +14,7 @@
 namespace kiln {
 namespace {
 
-const Target kCuda = Target::parse("cuda -arch=sm_80");
+const Target kCuda = parse_target("cuda -arch=sm_80");
 
 TEST(GpuSpace, MatmulCandidatesCompileAndComputeTheReference) {
   const ComputeDef def = testing_schedule::symbolic_matmul_def();
@@ -32,7 +33,7 @@ TEST(GpuSpace, MatmulCandidatesCompileAndComputeTheReference) {
     const std::string what = SearchSpace::describe(v);
     SCOPED_TRACE(what);
     EXPECT_TRUE(space.plausible(v));
-    auto kernel = compile_jit(lower(space.build(v)), Target::host());
+    auto kernel = compile_jit(lower(space.build(v)), host_target());
     check::expect_kernel_matches(*kernel, def, {{"M", 37}, {"N", 29}, {"K", 41}}, what);
   }
   KILN_REQUIRE_NVRTC();

@@ -18,6 +18,7 @@
 #include "autotune/gpu_search.h"
 #include "autotune/gpu_measure.h"
 #include "autotune/tuner.h"
+#include "codegen/llvm/host_target.h"
 #include "ops/op.h"
 #include "tests/cuda/cuda_test_util.h"
 
@@ -62,8 +63,8 @@ Workload matmul(int64_t m, int64_t n, int64_t k) {
 
 TEST(GpuWorkloadKey, DiffersFromTheCpuKeyAndHasTheDeviceFields) {
   const Workload w = matmul(64, 48, 32);
-  const Target sm90 = Target::parse("cuda -arch=sm_90");
-  const WorkloadKey cpu = make_workload_key(*w.op, w.def, w.sizes, w.options, Target::host(), 2);
+  const Target sm90 = parse_target("cuda -arch=sm_90");
+  const WorkloadKey cpu = make_workload_key(*w.op, w.def, w.sizes, w.options, host_target(), 2);
   const WorkloadKey gpu = make_gpu_workload_key(*w.op, w.def, w.sizes, w.options, sm90, kFakeGpu);
   EXPECT_NE(gpu.key, cpu.key);
   EXPECT_EQ(gpu.hardware, "gpu=Fake GPU 9000;sm=90;driver=13000");
@@ -78,16 +79,16 @@ TEST(GpuWorkloadKey, DiffersFromTheCpuKeyAndHasTheDeviceFields) {
         << other.str();
   }
   EXPECT_NE(make_gpu_workload_key(*w.op, w.def, w.sizes, w.options,
-                                  Target::parse("cuda -arch=sm_80"), kFakeGpu).key,
+                                  parse_target("cuda -arch=sm_80"), kFakeGpu).key,
             gpu.key);
 }
 
 TEST(GpuWorkloadKey, TargetTakesTheDevicesArchUnlessItNamesOne) {
-  EXPECT_EQ(resolve_gpu_target(Target::parse("cuda"), kFakeGpu).str(), "cuda -arch=sm_90");
-  EXPECT_EQ(resolve_gpu_target(Target::parse("cuda -arch=sm_80"), kFakeGpu).str(),
+  EXPECT_EQ(resolve_gpu_target(parse_target("cuda"), kFakeGpu).str(), "cuda -arch=sm_90");
+  EXPECT_EQ(resolve_gpu_target(parse_target("cuda -arch=sm_80"), kFakeGpu).str(),
             "cuda -arch=sm_80");
   try {
-    resolve_gpu_target(Target::parse("cuda -arch=sm_100"), kFakeGpu);
+    resolve_gpu_target(parse_target("cuda -arch=sm_100"), kFakeGpu);
     FAIL() << "sm_100 on an sm_90 device was accepted";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("newer than the GPU Fake GPU 9000 (sm_90)"),
@@ -99,7 +100,7 @@ TEST(GpuWorkloadKey, TargetTakesTheDevicesArchUnlessItNamesOne) {
 TEST(GpuTune, CandidatesFromTheSearchCompileWithNvrtcAndPtxas) {
   KILN_REQUIRE_NVRTC();
   const Workload w = matmul(96, 80, 64);
-  const Target sm80 = Target::parse("cuda -arch=sm_80");
+  const Target sm80 = parse_target("cuda -arch=sm_80");
   const GpuSearchSpace space = GpuSearchSpace::generate(w.def, sm80);
   ASSERT_TRUE(space.tiled());
   SearchOptions so;
@@ -133,7 +134,7 @@ TEST(GpuTune, GenericSpaceRunsOutAndStops) {
   const Op& softmax = find_op("softmax");
   const OpSizes sizes = softmax.resolve_sizes({{"M", 5}, {"N", 301}});
   const ComputeDef def = softmax.define(sizes, softmax.resolve_options({}));
-  const Target sm80 = Target::parse("cuda -arch=sm_80");
+  const Target sm80 = parse_target("cuda -arch=sm_80");
   const GpuSearchSpace space = GpuSearchSpace::generate(def, sm80);
   GpuEvolutionarySearch search(space, sm80, "softmax", SearchOptions());
   int rejected = 0, proposed = 0;
@@ -182,7 +183,7 @@ TEST(GpuTune, FakeMeasurementRecordsFailuresAndPicksTheBest) {
   o.trials = 7;
   o.batch = 4;
   o.db_path = db_path;
-  const TuneResult r = tune(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
+  const TuneResult r = tune(*w.op, w.sizes, w.options, parse_target("cuda"), o, hooks);
   EXPECT_FALSE(r.from_cache);
   EXPECT_EQ(r.target.str(), "cuda -arch=sm_90");
   EXPECT_EQ(r.workload.hardware, kFakeGpu.str());
@@ -213,7 +214,7 @@ TEST(GpuTune, FakeMeasurementRecordsFailuresAndPicksTheBest) {
   EXPECT_GT(compiled, 0) << "no NVRTC time recorded";
   // The best is stored and is what bench --schedule tuned would use: its
   // trace replays to the kernel that had the best time.
-  const std::optional<TuningRecord> best = tuned_record(db, *w.op, w.sizes, w.options, Target::parse("cuda -arch=sm_90"),
+  const std::optional<TuningRecord> best = tuned_record(db, *w.op, w.sizes, w.options, parse_target("cuda -arch=sm_90"),
       MeasuredOn::device(kFakeGpu));
   ASSERT_TRUE(best.has_value());
   EXPECT_EQ(best->trace_json, r.best_trace_json);
@@ -221,13 +222,13 @@ TEST(GpuTune, FakeMeasurementRecordsFailuresAndPicksTheBest) {
   const auto kernel = CudaKernel::compile(replayed, r.target);
   EXPECT_DOUBLE_EQ(ms_of.at(kernel->source()), r.best_median_ms);
   // Another driver is another workload; the CPU key never sees GPU records.
-  EXPECT_FALSE(tuned_record(db, *w.op, w.sizes, w.options, Target::parse("cuda"),
+  EXPECT_FALSE(tuned_record(db, *w.op, w.sizes, w.options, parse_target("cuda"),
                             MeasuredOn::device({kFakeGpu.device, 90, 12000})).has_value());
-  EXPECT_FALSE(tuned_record(db, *w.op, w.sizes, w.options, Target::host(), MeasuredOn::host(1)).has_value());
+  EXPECT_FALSE(tuned_record(db, *w.op, w.sizes, w.options, host_target(), MeasuredOn::host(1)).has_value());
 
   // A second run is served from the database without measuring.
   calls = 0;
-  const TuneResult again = tune(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
+  const TuneResult again = tune(*w.op, w.sizes, w.options, parse_target("cuda"), o, hooks);
   EXPECT_TRUE(again.from_cache);
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(again.best_trace_json, r.best_trace_json);
@@ -248,7 +249,7 @@ TEST(GpuTune, NvrtcErrorsAreFailedTrials) {
   o.trials = 3;
   o.batch = 3;
   o.db_path = fresh_db("nvrtc");
-  const TuneResult r = tune(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
+  const TuneResult r = tune(*w.op, w.sizes, w.options, parse_target("cuda"), o, hooks);
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(r.trials_measured, 3);
   EXPECT_EQ(r.trials_invalid, 3);
@@ -272,7 +273,7 @@ TEST(GpuTune, WithoutADeviceFailsBeforeOpeningTheDatabase) {
   o.db_path = db_path;
   for (const char* target : {"cuda", "cuda -arch=sm_90"}) {
     try {
-      tune(*w.op, w.sizes, w.options, Target::parse(target), o);
+      tune(*w.op, w.sizes, w.options, parse_target(target), o);
       ADD_FAILURE() << target << ": tuned without a device";
     } catch (const UserError& e) {
       EXPECT_NE(std::string(e.what()).find("no CUDA device"), std::string::npos) << e.what();
@@ -282,7 +283,7 @@ TEST(GpuTune, WithoutADeviceFailsBeforeOpeningTheDatabase) {
   // A measuring worker without a device reports a failed trial; the
   // process that asked carries on.
   KILN_REQUIRE_NVRTC();
-  const Target sm80 = Target::parse("cuda -arch=sm_80");
+  const Target sm80 = parse_target("cuda -arch=sm_80");
   const auto kernel = CudaKernel::compile(w.op->default_gpu_schedule(w.def, sm80), sm80);
   const MeasureResult m = measure_gpu(*kernel, *w.op, w.sizes, w.options, MeasureOptions());
   EXPECT_EQ(m.status, "error");
@@ -347,7 +348,7 @@ namespace {
 TEST(GpuBuilder, CubinsForTheDevicesSmAndPlansAtTheWorkloadsSizes) {
   KILN_REQUIRE_NVRTC();
   const Workload w = matmul(70, 33, 19);
-  const Target sm90 = Target::parse("cuda -arch=sm_90");
+  const Target sm90 = parse_target("cuda -arch=sm_90");
   Candidate c;
   c.schedule = std::make_shared<const Schedule>(w.op->default_gpu_schedule(w.def, sm90));
   for (CudaImage image : {CudaImage::Cubin, CudaImage::Ptx}) {
@@ -390,7 +391,7 @@ TEST(GpuTune, TheTunerMeasuresThroughARunnerProcessAfterNvrtc) {
   o.trials = 5;
   o.batch = 3;
   o.db_path = fresh_db("runner");
-  const TuneResult r = tune(*w.op, w.sizes, w.options, Target::parse("cuda"), o, hooks);
+  const TuneResult r = tune(*w.op, w.sizes, w.options, parse_target("cuda"), o, hooks);
   EXPECT_EQ(r.trials_measured, 5);
   EXPECT_EQ(r.trials_invalid, 5);
   const std::vector<TuningRecord> records = TuningDatabase::open(o.db_path).records(r.workload.key);

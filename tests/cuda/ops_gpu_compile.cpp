@@ -6,6 +6,7 @@
 // bounds they imply without a GPU.
 #include <chrono>
 
+#include "codegen/llvm/host_target.h"
 #include "codegen/llvm/jit.h"
 #include "dsl/interpreter.h"
 #include "ops/op.h"
@@ -19,7 +20,7 @@ TEST(CudaOps, EveryOpDefaultGpuScheduleCompilesForSm80AndSm90) {
   for (const Op* op : all_ops()) {
     SCOPED_TRACE(op->name());
     const ComputeDef def = op->define({});
-    const Schedule sch = op->default_gpu_schedule(def, Target::parse("cuda"));
+    const Schedule sch = op->default_gpu_schedule(def, parse_target("cuda"));
     for (int arch : {80, 90}) cuda_test::expect_compiles(sch, arch, op->name());
   }
 }
@@ -29,7 +30,7 @@ TEST(CudaOps, EveryOpDefaultGpuScheduleCompilesWithSymbolicSizes) {
   for (const Op* op : all_ops()) {
     SCOPED_TRACE(op->name());
     const ComputeDef def = op->define_symbolic();
-    const Schedule sch = op->default_gpu_schedule(def, Target::parse("cuda"));
+    const Schedule sch = op->default_gpu_schedule(def, parse_target("cuda"));
     cuda_test::expect_compiles(sch, 80, op->name() + "_symbolic");
   }
 }
@@ -47,8 +48,8 @@ TEST(CudaOps, DefaultGpuSchedulesComputeTheReferenceOnTheCpu) {
       sizes[p.name] = std::max(p.min_value, std::min(v, p.max_value));
     }
     const ComputeDef def = op->define(sizes);
-    const Schedule sch = op->default_gpu_schedule(def, Target::parse("cuda"));
-    auto kernel = compile_jit(lower(sch), Target::host());
+    const Schedule sch = op->default_gpu_schedule(def, parse_target("cuda"));
+    auto kernel = compile_jit(lower(sch), host_target());
     OpSizes all = op->resolve_sizes(sizes);
     std::vector<Buffer> inputs = random_inputs(def, all, 3);
     std::vector<Buffer> outputs = zero_outputs(def, all);
@@ -64,7 +65,7 @@ TEST(CudaOps, NvrtcCompileTimeOfTheDefaultMatmulKernel) {
   KILN_REQUIRE_NVRTC();
   const Op& mm = find_op("matmul");
   const ComputeDef def = mm.define({});
-  const Target target = Target::parse("cuda -arch=sm_80");
+  const Target target = parse_target("cuda -arch=sm_80");
   clear_ptx_cache();
   auto k = CudaKernel::compile(mm.default_gpu_schedule(def, target), target);
   EXPECT_GT(k->nvrtc_ms(), 0.0);

@@ -6,6 +6,7 @@
 // loops serially) matches the reference interpreter at awkward sizes.
 #include <random>
 
+#include "codegen/llvm/host_target.h"
 #include "codegen/llvm/jit.h"
 #include "tests/correctness/reference_check.h"
 #include "tests/cuda/cuda_test_util.h"
@@ -124,11 +125,11 @@ void check_schedule(const Schedule& s, const ComputeDef& original, const check::
   const Trace back = Trace::from_json(s.trace().to_json());
   EXPECT_EQ(back, s.trace());
   const Schedule replayed = Schedule::replay(original, back);
-  const Target target = Target::parse("cuda -arch=sm_80");
+  const Target target = parse_target("cuda -arch=sm_80");
   EXPECT_EQ(codegen_cuda(lower_gpu(replayed, target), target),
             codegen_cuda(lower_gpu(s, target), target));
   cuda_test::expect_compiles(s, 80, what);
-  auto kernel = compile_jit(lower(s), Target::host());
+  auto kernel = compile_jit(lower(s), host_target());
   check::expect_kernel_matches(*kernel, s.def(), sizes, what + " on the CPU");
 }
 

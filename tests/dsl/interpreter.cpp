@@ -13,7 +13,7 @@
 #include <string>
 
 #include "dsl/compute.h"
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 namespace {

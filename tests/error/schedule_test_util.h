@@ -8,7 +8,7 @@
 #include <string>
 
 #include "dsl/compute.h"
-#include "dsl/error.h"
+#include "base/error.h"
 #include "dsl/ir_printer.h"
 #include "schedule/schedule.h"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs a built kiln into a temporary prefix, then configures, builds and
 # runs an outside project that finds it with find_package(kiln) and links
-# kiln::kiln. Also checks that the kiln command was installed and runs.
+# kiln::kiln. Also checks that the kiln command was installed and runs and
+# that no installed header includes LLVM.
 # Usage: run_install_test.sh <kiln build dir> <work dir>
 set -euo pipefail
 build="$1"
@@ -11,6 +12,11 @@ rm -rf "$work"
 mkdir -p "$work"
 cmake --install "$build" --prefix "$work/prefix" >"$work/install.log"
 "$work/prefix/bin/kiln" --version
+# No installed header pulls in LLVM: users build against kiln without it.
+if grep -rlE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<(llvm|llvm-c)/' "$work/prefix/include"; then
+  echo "installed headers above include LLVM headers" >&2
+  exit 1
+fi
 # `kiln package` from the installed tree finds libkiln_runtime.a beside libkiln.
 printf '{"name": "inst", "ops": [{"op": "matmul", "shape": {"M": 4, "N": "N", "K": 4}}]}' >"$work/spec.json"
 "$work/prefix/bin/kiln" package --spec "$work/spec.json" --out "$work/pkg" --db "$work/empty.db" \

@@ -5,6 +5,7 @@
 // symbolic definition serving two sizes; counts; and refused parameters.
 #include <gtest/gtest.h>
 
+#include "codegen/llvm/host_target.h"
 #include "tests/ops/window_test_util.h"
 
 namespace kiln {
@@ -50,7 +51,7 @@ TEST(OpsConv2d, SymbolicDefaultScheduleServesEverySize) {
     // Stride 2: the NCHW input's column phases with symbolic widths.
     const OpSizes fixed = {{"stride", 2}, {"pad", 1}, {"dilation", 1}};
     const ComputeDef def = conv2d().define_symbolic(fixed, {{"layout", layout}});
-    const auto kernel = compile_jit(lower(conv2d().default_schedule(def, Target::host())));
+    const auto kernel = compile_jit(lower(conv2d().default_schedule(def, host_target())));
     for (const OpSizes& sizes : {conv_sizes(1, 3, 5, 7, 2, 3, 3, 2, 1),
                                  conv_sizes(2, 4, 9, 40, 19, 3, 1, 2, 1)}) {
       SCOPED_TRACE(optest::describe(sizes));

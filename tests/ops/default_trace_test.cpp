@@ -1,6 +1,7 @@
 // Every default schedule of these ops is data: its trace goes through JSON
 // and replays on a fresh definition to the same lowered loop nest (the
 // tuner and the database store schedules this way).
+#include "codegen/llvm/host_target.h"
 #include "dsl/ir_equal.h"
 #include "op_test_util.h"
 
@@ -10,7 +11,7 @@ namespace {
 void expect_trace_replays(const std::string& name, const OpSizes& sizes, const OpOptions& options) {
   SCOPED_TRACE(name + " " + op_test::describe(sizes, options));
   const Op& op = find_op(name);
-  const Schedule s = op.default_schedule(op.define(sizes, options), Target::host());
+  const Schedule s = op.default_schedule(op.define(sizes, options), host_target());
   const Trace back = Trace::from_json(s.trace().to_json(name));
   const Schedule replayed = Schedule::replay(op.define(sizes, options), back);
   EXPECT_TRUE(equal(lower(s).body, lower(replayed).body));

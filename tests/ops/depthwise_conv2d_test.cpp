@@ -3,6 +3,7 @@
 // and 1, dilation 2, 1x1 and 7x7 windows; counts; refused parameters.
 #include <gtest/gtest.h>
 
+#include "codegen/llvm/host_target.h"
 #include "tests/ops/window_test_util.h"
 
 namespace kiln {
@@ -32,7 +33,7 @@ TEST(OpsDepthwiseConv2d, DefaultScheduleAtAwkwardSizes) {
 
 TEST(OpsDepthwiseConv2d, SymbolicDefaultScheduleServesEverySize) {
   const ComputeDef def = depthwise().define_symbolic({{"stride", 2}, {"pad", 1}, {"dilation", 1}});
-  const auto kernel = compile_jit(lower(depthwise().default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(depthwise().default_schedule(def, host_target())));
   for (const OpSizes& sizes : {dw_sizes(1, 2, 5, 7, 3, 3, 2, 1), dw_sizes(2, 3, 11, 40, 1, 5, 2, 1)}) {
     SCOPED_TRACE(optest::describe(sizes));
     EXPECT_LE(optest::run_and_check(depthwise(), *kernel, def, sizes), depthwise().tolerance(def));

@@ -5,6 +5,7 @@
 #include <functional>
 #include <random>
 
+#include "codegen/llvm/host_target.h"
 #include "op_test_util.h"
 
 namespace kiln {
@@ -39,7 +40,7 @@ TEST(OpsLayernorm, ConstantRowsGiveBeta) {
   std::vector<Buffer> in = random_inputs(def, op.resolve_sizes(sizes));
   for (int64_t r = 0; r < 3; ++r)
     for (int64_t c = 0; c < 83; ++c) in[0].set_f64(r * 83 + c, 0.375 * (r + 1) - 2.0);
-  const auto kernel = compile_jit(lower(op.default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(op.default_schedule(def, host_target())));
   Buffer y(f32(), {3, 83});
   kernel->run({in[0], in[1], in[2], y});
   for (int64_t r = 0; r < 3; ++r) {
@@ -59,7 +60,7 @@ Buffer run_layernorm(int64_t m, int64_t n, const std::function<double(int64_t, i
   *inputs = random_inputs(def, op.resolve_sizes(sizes));
   for (int64_t r = 0; r < m; ++r)
     for (int64_t c = 0; c < n; ++c) (*inputs)[0].set_f64(r * n + c, value(r, c));
-  const auto kernel = compile_jit(lower(op.default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(op.default_schedule(def, host_target())));
   Buffer y(f32(), {m, n});
   kernel->run({(*inputs)[0], (*inputs)[1], (*inputs)[2], y});
   return y;

@@ -2,6 +2,7 @@
 // that are not multiples of its 6 x 64 tile, 192-row block or 256 k-chunk,
 // both gelu forms, and that the product never becomes a root stage (it is
 // computed inside Y's block).
+#include "codegen/llvm/host_target.h"
 #include "op_test_util.h"
 
 namespace kiln {
@@ -28,7 +29,7 @@ TEST(OpsMatmulBiasGelu, AwkwardSizes) {
 
 TEST(OpsMatmulBiasGelu, ProductComputedInsideTheTile) {
   const ComputeDef def = fused().define({{"M", 64}, {"N", 128}, {"K", 64}});
-  const Schedule s = fused().default_schedule(def, Target::host());
+  const Schedule s = fused().default_schedule(def, host_target());
   EXPECT_EQ(s.stage("C").attach, AttachKind::At);
   EXPECT_EQ(s.stage("C").attach_stage, "Y");
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 #include "ops/op.h"
 
@@ -25,7 +26,7 @@ inline std::string describe(const OpSizes& sizes, const OpOptions& options = {})
 inline double run_default(const Op& op, const OpSizes& sizes, const OpOptions& options = {},
                           std::vector<Buffer> inputs = {}, uint64_t seed = 3) {
   const ComputeDef def = op.define(sizes, options);
-  const auto kernel = compile_jit(lower(op.default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(op.default_schedule(def, host_target())));
   const OpSizes all = op.resolve_sizes(sizes);
   if (inputs.empty()) inputs = random_inputs(def, all, seed);
   std::vector<Buffer> outputs = zero_outputs(def, all);

@@ -3,6 +3,7 @@
 // computed avg window at a corner; counts; refused parameters.
 #include <gtest/gtest.h>
 
+#include "codegen/llvm/host_target.h"
 #include "tests/ops/window_test_util.h"
 
 namespace kiln {
@@ -34,7 +35,7 @@ TEST(OpsPool2d, DefaultScheduleAtAwkwardSizes) {
 TEST(OpsPool2d, SymbolicDefaultScheduleServesEverySize) {
   // R and S are structural (no buffer carries them): fixed at 3 x 3.
   const ComputeDef def = pool2d().define_symbolic({{"stride", 2}, {"pad", 1}}, {{"mode", "avg"}});
-  const auto kernel = compile_jit(lower(pool2d().default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(pool2d().default_schedule(def, host_target())));
   for (const OpSizes& sizes : {pool_sizes(1, 2, 5, 7, 3, 3, 2, 1), pool_sizes(2, 3, 11, 40, 3, 3, 2, 1)}) {
     SCOPED_TRACE(optest::describe(sizes));
     EXPECT_LE(optest::run_and_check(pool2d(), *kernel, def, sizes), pool2d().tolerance(def));
@@ -48,14 +49,14 @@ TEST(OpsPool2d, AvgCountsThePadding) {
   const ComputeDef def = pool2d().define(sizes, {{"mode", "avg"}});
   Buffer data(f32(), {1, 1, 2, 2});
   for (int i = 0; i < 4; ++i) data.set_f64(i, 1.0 + i);  // 1 2 / 3 4
-  const auto kernel = compile_jit(lower(pool2d().default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(pool2d().default_schedule(def, host_target())));
   Buffer out(f32(), {1, 1, 2, 2});
   kernel->run({data, out});
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(out.get_f64(i), 10.0 / 9.0, 1e-6) << i;
   // Max ignores the padding even where every input is negative.
   const ComputeDef max_def = pool2d().define(sizes, {{"mode", "max"}});
   for (int i = 0; i < 4; ++i) data.set_f64(i, -1.0 - i);
-  compile_jit(lower(pool2d().default_schedule(max_def, Target::host())))->run({data, out});
+  compile_jit(lower(pool2d().default_schedule(max_def, host_target())))->run({data, out});
   EXPECT_EQ(out.get_f64(0), -1.0);
   EXPECT_EQ(out.get_f64(3), -1.0);
 }

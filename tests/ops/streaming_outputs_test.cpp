@@ -4,6 +4,7 @@
 // match the reference at sizes just past the threshold whose rows are not a
 // multiple of the vector (most stores misaligned, the others streamed).
 // Smaller outputs store normally.
+#include "codegen/llvm/host_target.h"
 #include "op_test_util.h"
 #include "ops/op_helpers.h"
 
@@ -15,7 +16,7 @@ using op_test::expect_correct;
 bool streams(const std::string& op_name, const OpSizes& sizes, const OpOptions& options = {}) {
   const Op& op = find_op(op_name);
   const ComputeDef def = op.define(sizes, options);
-  const Schedule s = op.default_schedule(def, Target::host());
+  const Schedule s = op.default_schedule(def, host_target());
   return s.stores_nontemporal(def.outputs().at(0).name());
 }
 
@@ -33,7 +34,7 @@ TEST(OpsStreamingOutputs, OnlyOutputsPastTheThreshold) {
   // The CUDA target has no such stores.
   const Op& op = find_op("relu");
   const ComputeDef def = op.define({{"M", 4096}, {"N", 4096}});
-  EXPECT_FALSE(op.default_schedule(def, Target::parse("cuda")).stores_nontemporal("Y"));
+  EXPECT_FALSE(op.default_schedule(def, parse_target("cuda")).stores_nontemporal("Y"));
 }
 
 TEST(OpsStreamingOutputs, LargeOutputsMatchTheReference) {

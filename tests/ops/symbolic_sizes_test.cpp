@@ -3,6 +3,7 @@
 // define_symbolic() runs correctly at several awkward sizes. (matmul_bias_gelu
 // is left out: with symbolic sizes its tail copies of the unrolled tile take
 // LLVM about 13 s, as plain matmul's take about 5 s.)
+#include "codegen/llvm/host_target.h"
 #include "op_test_util.h"
 
 namespace kiln {
@@ -12,7 +13,7 @@ void expect_symbolic_correct(const std::string& name, const OpSizes& fixed,
                              const OpOptions& options, const std::vector<OpSizes>& runs) {
   const Op& op = find_op(name);
   const ComputeDef def = op.define_symbolic(fixed, options);
-  const auto kernel = compile_jit(lower(op.default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(op.default_schedule(def, host_target())));
   for (OpSizes sizes : runs) {
     for (const auto& [k, v] : fixed) sizes[k] = v;
     SCOPED_TRACE(name + " " + op_test::describe(sizes, options));

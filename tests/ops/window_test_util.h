@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 #include "ops/op.h"
 
@@ -40,7 +41,7 @@ inline void expect_default_schedule_correct(const Op& op, const OpSizes& sizes,
                                             const OpOptions& options = {}) {
   SCOPED_TRACE(op.name() + " " + describe(sizes, options));
   const ComputeDef def = op.define(sizes, options);
-  const auto kernel = compile_jit(lower(op.default_schedule(def, Target::host())));
+  const auto kernel = compile_jit(lower(op.default_schedule(def, host_target())));
   const OpSizes all = op.resolve_sizes(sizes);
   EXPECT_LE(run_and_check(op, *kernel, def, all), op.tolerance(def));
 }

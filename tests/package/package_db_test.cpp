@@ -15,6 +15,7 @@
 
 #include "autotune/database.h"
 #include "autotune/workload.h"
+#include "codegen/llvm/host_target.h"
 #include "kiln.h"
 #include "ops/op.h"
 #include "package/build_package.h"
@@ -36,7 +37,7 @@ std::string read_text(const fs::path& p) {
 void store(TuningDatabase& db, const OpSizes& sizes, const Trace& trace, double median_ms) {
   const Op& op = find_op("matmul");
   const OpOptions options = op.resolve_options({});
-  const WorkloadKey w = make_workload_key(op, op.define(sizes, options), sizes, options, Target::host(), 2);
+  const WorkloadKey w = make_workload_key(op, op.define(sizes, options), sizes, options, host_target(), 2);
   db.add_workload(w);
   TuningRecord r;
   r.workload_key = w.key;

@@ -11,7 +11,8 @@
 #include "autotune/database.h"
 #include "autotune/gpu_measure.h"
 #include "autotune/workload.h"
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "ops/op.h"
 #include "package/select_schedules.h"
 #include "package/spec.h"
@@ -30,7 +31,7 @@ PackagePlan matmul_plan() {
   return plan_package(parse_package_spec(R"({"name": "gk", "target": "cuda -arch=sm_80", "ops": [
       {"op": "matmul", "shape": {"M": 64, "N": 48, "K": 32}},
       {"op": "matmul", "shape": {"M": 64, "N": "N", "K": 32}}]})"),
-                      Target::parse("cuda -arch=sm_80"));
+                      parse_target("cuda -arch=sm_80"));
 }
 
 /// Stores one record of the concrete matmul under `w` with this median.
@@ -56,11 +57,11 @@ std::string database_with_both_keys(const std::string& name) {
   const OpSizes sizes = mm.resolve_sizes({{"M", 64}, {"N", 48}, {"K", 32}});
   const OpOptions options = mm.resolve_options({});
   const ComputeDef def = mm.define(sizes, options);
-  const Target sm80 = Target::parse("cuda -arch=sm_80");
+  const Target sm80 = parse_target("cuda -arch=sm_80");
   store(db, make_gpu_workload_key(mm, def, sizes, options, sm80, kFakeGpu),
         mm.default_gpu_schedule(def, sm80), 0.25);
   store(db, make_workload_key(mm, def, sizes, options, sm80, 2),
-        mm.default_schedule(def, Target::host()), 0.001);
+        mm.default_schedule(def, host_target()), 0.001);
   return path;
 }
 
@@ -87,7 +88,7 @@ TEST(PackageGpuKeys, ACudaPackageUsesTheRecordOfItsGpu) {
   const OpSizes sizes = mm.resolve_sizes({{"M", 64}, {"N", 48}, {"K", 32}});
   const OpOptions options = mm.resolve_options({});
   const std::string gpu_key = make_gpu_workload_key(mm, mm.define(sizes, options), sizes, options,
-                                                    Target::parse("cuda -arch=sm_80"), kFakeGpu)
+                                                    parse_target("cuda -arch=sm_80"), kFakeGpu)
                                   .key;
   const PackageKernel& k = plan.functions[0].kernels[0];
   ASSERT_TRUE(k.free.empty());
@@ -146,7 +147,7 @@ TEST(PackageGpuKeys, TuneMissingForCudaTunesOnTheGpuAndFailsClearlyWithoutOne) {
   fs::create_directories(fs::path(db).parent_path());
   try {
     tune_workload(mm, mm.resolve_sizes({{"M", 64}, {"N", 48}, {"K", 32}}), {},
-                  Target::parse("cuda -arch=sm_80"), 2, 1.0, db);
+                  parse_target("cuda -arch=sm_80"), 2, 1.0, db);
     FAIL() << "tuning for CUDA without a device did not fail";
   } catch (const UserError& e) {
     // the GPU tuner's no-device error, not the CPU tuner's "not the host" one.

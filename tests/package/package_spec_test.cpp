@@ -6,7 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
+#include "codegen/llvm/host_target.h"
 #include "package/c_api.h"
 #include "package/dlpack_header.h"
 #include "package/plan.h"
@@ -28,7 +29,7 @@ std::string refusal(const std::string& spec) {
 
 std::string plan_refusal(const std::string& spec) {
   try {
-    plan_package(parse_package_spec(spec, "spec.json"), Target::host());
+    plan_package(parse_package_spec(spec, "spec.json"), host_target());
   } catch (const UserError& e) {
     return e.what();
   }
@@ -82,7 +83,7 @@ TEST(PackagePlan, GroupsEntriesAndPutsSpecializationsFirst) {
       {"op": "matmul", "shape": {"M": 4, "N": "N", "K": 8}},
       {"op": "matmul", "shape": {"M": 4, "N": 4, "K": 8}},
       {"op": "matmul", "name": "mm2", "shape": {"M": 2, "N": 2, "K": 2}}]})"),
-                                  Target::host());
+                                  host_target());
   ASSERT_EQ(plan.functions.size(), 2u);
   const PackageFunction& mm = plan.functions[0];
   EXPECT_EQ(mm.name, "p_matmul");
@@ -119,7 +120,7 @@ TEST(PackagePlan, RefusesAmbiguousEntries) {
 TEST(PackageSources, HeaderWrapperAndBindingsNameEveryFunction) {
   PackagePlan plan = plan_package(
       parse_package_spec(R"({"name": "q", "ops": [{"op": "matmul", "shape": {"M": 3, "N": "N", "K": 5}}]})"),
-      Target::host());
+      host_target());
   const std::string h = package_c_header(plan);
   EXPECT_NE(h.find("int q_matmul(const DLTensor* A, const DLTensor* B, DLTensor* C);"), std::string::npos) << h;
   EXPECT_NE(h.find("int q_matmul_output_shapes(const DLTensor* A, const DLTensor* B, int64_t* C_shape);"),

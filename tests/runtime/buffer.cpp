@@ -9,7 +9,7 @@
 #include <limits>
 #include <vector>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "runtime/dlpack.h"
 
 namespace kiln {

@@ -12,7 +12,7 @@
 
 #include <fstream>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln {

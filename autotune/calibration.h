@@ -17,7 +17,7 @@ namespace kiln {
 
 /// The measured peaks of one machine at one thread count.
 struct Calibration {
-  std::string fingerprint;  ///< machine_fingerprint() when measured
+  std::string fingerprint;  ///< calibration_fingerprint() when measured
   int threads = 1;          ///< threads of the pool during the measurement
   /// f32 FLOP/s of an FMA loop (a multiply-add counts 2), in GFLOP/s.
   double peak_gflops = 0;
@@ -51,9 +51,9 @@ struct CalibrationOptions {
 /// Measures the peaks now on num_threads() threads of kiln's pool.
 Calibration measure_calibration(const CalibrationOptions& options = {});
 
-/// One stable line naming this machine: CPU model, family/model numbers,
-/// logical CPU count and a hash of the CPU features LLVM sees.
-std::string machine_fingerprint();
+/// The key calibrations of this machine are cached under:
+/// machine_fingerprint (base/machine.h) of the host's CPU features.
+std::string calibration_fingerprint();
 
 /// Where calibrations are cached: $KILN_CALIBRATION_CACHE if set, else
 /// $XDG_CACHE_HOME/kiln/calibration.json, else ~/.cache/kiln/calibration.json.

@@ -1,6 +1,6 @@
-#include "dsl/type.h"
+#include "base/type.h"
 
-#include "dsl/error.h"
+#include "base/error.h"
 
 namespace kiln {
 

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <string>
 
-#include "dsl/error.h"
-#include "runtime/calibration.h"
+#include "base/error.h"
+#include "autotune/calibration.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln {
@@ -65,7 +65,7 @@ TEST(Calibration, MeasuredFiguresArePlausible) {
   o.stream_bytes = 8 << 20;
   const Calibration c = measure_calibration(o);
   EXPECT_EQ(c.threads, num_threads());
-  EXPECT_EQ(c.fingerprint, machine_fingerprint());
+  EXPECT_EQ(c.fingerprint, calibration_fingerprint());
   EXPECT_TRUE(c.fma_isa == "avx512" || c.fma_isa == "avx2" || c.fma_isa == "scalar") << c.fma_isa;
   // Lower bounds hold even on a busy machine; upper bounds catch a wrong
   // count (no core retires more than ~400 f32 GFLOP/s).
@@ -140,7 +140,7 @@ TEST(Calibration, MachineCalibrationReadsTheCacheNamedByTheEnvironment) {
 
   // An entry for this machine and thread count: returned as stored, with
   // no measurement (a measurement would give other figures).
-  const Calibration stored = sample(machine_fingerprint(), num_threads(), 12345.5);
+  const Calibration stored = sample(calibration_fingerprint(), num_threads(), 12345.5);
   save_calibration(cache.path(), stored);
   bool measured = true;
   expect_same(machine_calibration(&measured), stored);

@@ -10,50 +10,21 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <sstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "autotune/calibration.h"
+#include "base/error.h"
+#include "base/machine.h"
+#include "codegen/llvm/host_target.h"
 #include "runtime/read_file.h"
-#include "codegen/target.h"
-#include "dsl/error.h"
-#include "runtime/calibration.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln {
 namespace {
 
 constexpr int kCacheVersion = 1;
-
-// The value of a "key : value" line of /proc/cpuinfo ("" when absent).
-std::string cpuinfo_field(const std::string& key) {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    name.erase(name.find_last_not_of(" \t") + 1);
-    if (name != key) continue;
-    const size_t value = line.find_first_not_of(" \t", colon + 1);
-    return value == std::string::npos ? "" : line.substr(value);
-  }
-  return "";
-}
-
-// FNV-1a: stable across compilers and runs, unlike std::hash.
-std::string fnv1a_hex(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char ch : s) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
-  std::ostringstream os;
-  os << std::hex << std::setw(16) << std::setfill('0') << h;
-  return os.str();
-}
 
 nlohmann::json to_json(const Calibration& c) {
   return {{"fingerprint", c.fingerprint}, {"threads", c.threads},
@@ -107,15 +78,7 @@ nlohmann::json read_entries(const std::string& path) {
 
 }  // namespace
 
-std::string machine_fingerprint() {
-  std::string model = cpuinfo_field("model name");
-  if (model.empty()) model = "unknown cpu";
-  std::ostringstream os;
-  os << model << "; family " << cpuinfo_field("cpu family") << " model "
-     << cpuinfo_field("model") << "; " << std::thread::hardware_concurrency()
-     << " logical cpus; features " << fnv1a_hex(Target::host().features);
-  return os.str();
-}
+std::string calibration_fingerprint() { return machine_fingerprint(host_target().features); }
 
 std::string calibration_cache_path() {
   if (const char* p = std::getenv("KILN_CALIBRATION_CACHE"); p && *p) return p;
@@ -172,7 +135,7 @@ void save_calibration(const std::string& path, const Calibration& c) {
 
 Calibration machine_calibration(bool* measured) {
   const std::string path = calibration_cache_path();
-  if (std::optional<Calibration> c = load_calibration(path, machine_fingerprint(), num_threads())) {
+  if (std::optional<Calibration> c = load_calibration(path, calibration_fingerprint(), num_threads())) {
     if (measured) *measured = false;
     return *c;
   }

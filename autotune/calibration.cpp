@@ -14,14 +14,14 @@
 // Ordinary stores read each line before writing it (write-allocate), so a
 // copy also runs with non-temporal stores, as kernels scheduled with
 // store_nontemporal write: the peak is the best of the three.
-#include "runtime/calibration.h"
+#include "autotune/calibration.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <vector>
 
-#include "dsl/error.h"
+#include "base/error.h"
 #include "runtime/thread_pool.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -253,7 +253,7 @@ Calibration measure_calibration(const CalibrationOptions& options) {
                << " ms, " << options.stream_bytes << " bytes";
   }
   Calibration c;
-  c.fingerprint = machine_fingerprint();
+  c.fingerprint = calibration_fingerprint();
   c.threads = num_threads();
   c.peak_gflops = measure_fma_gflops(options, &c.fma_isa);
   const StreamFigures s = measure_stream(options);
