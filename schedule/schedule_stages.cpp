@@ -40,6 +40,20 @@ void check_no_cycle(const TraceStep& step, const std::vector<StageSchedule>& sta
   }
 }
 
+/// The stages with stage s computed at `kind` (at `stage`'s `loop` for
+/// At), once check_attachments accepts the result for `step`.
+std::vector<StageSchedule> reattached(const TraceStep& step, const ComputeDef& def,
+                                      const std::vector<StageSchedule>& stages, int s,
+                                      AttachKind kind, const std::string& stage = "",
+                                      const std::string& loop = "") {
+  std::vector<StageSchedule> next = stages;
+  next[s].attach = kind;
+  next[s].attach_stage = stage;
+  next[s].attach_loop = loop;
+  check_attachments(step, def, next);
+  return next;
+}
+
 }  // namespace
 
 void Schedule::compute_at(const std::string& stage, const std::string& loop) {
@@ -87,12 +101,7 @@ void Schedule::compute_at(const std::string& stage, const std::string& loop) {
            {stage_listing(stages_, stage)});
   }
 
-  std::vector<StageSchedule> next = stages_;
-  next[s].attach = AttachKind::At;
-  next[s].attach_stage = target.name;
-  next[s].attach_loop = loop;
-  check_attachments(step, def_, next);
-  stages_ = std::move(next);
+  stages_ = reattached(step, def_, stages_, s, AttachKind::At, target.name, loop);
   trace_.steps.push_back(step);
 }
 
@@ -128,24 +137,14 @@ void Schedule::compute_inline(const std::string& stage) {
            {stage_listing(stages_, stage)});
   }
 
-  std::vector<StageSchedule> next = stages_;
-  next[s].attach = AttachKind::Inline;
-  next[s].attach_stage.clear();
-  next[s].attach_loop.clear();
-  check_attachments(step, def_, next);
-  stages_ = std::move(next);
+  stages_ = reattached(step, def_, stages_, s, AttachKind::Inline);
   trace_.steps.push_back(step);
 }
 
 void Schedule::compute_root(const std::string& stage) {
   TraceStep step{"compute_root", {stage}, {}};
   int s = require_stage(step, def_, stages_, stage);
-  std::vector<StageSchedule> next = stages_;
-  next[s].attach = AttachKind::Root;
-  next[s].attach_stage.clear();
-  next[s].attach_loop.clear();
-  check_attachments(step, def_, next);
-  stages_ = std::move(next);
+  stages_ = reattached(step, def_, stages_, s, AttachKind::Root);
   trace_.steps.push_back(step);
 }
 
