@@ -4,10 +4,8 @@
 // served from the database, bench uses the stored best, and an untuned
 // workload gets a message saying how to tune it.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>

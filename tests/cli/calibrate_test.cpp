@@ -2,10 +2,8 @@
 // them: the calibration lands in the cache KILN_CALIBRATION_CACHE names,
 // and bench reports its fractions against that cached calibration.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>

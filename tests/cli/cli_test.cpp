@@ -3,11 +3,9 @@
 // and that each user mistake ends with a message naming the problem and a
 // non-zero exit, never a crash.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <fstream>

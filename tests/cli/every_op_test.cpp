@@ -2,11 +2,9 @@
 // verifies against the reference and reports its roofline through them, at
 // small sizes, and `--dtype` reaches ops that offer more than f32.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>

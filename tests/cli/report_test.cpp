@@ -4,10 +4,8 @@
 // input is one `kiln: ...` message with exit code 1. The browser test
 // (tests/cli/report_browser_test.py) checks the page in Chromium.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <string>

@@ -2,8 +2,6 @@
 // a GPU; `bench` says clearly that there is no device (or, with one, runs).
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
 
 #include "tests/cuda/cuda_test_util.h"

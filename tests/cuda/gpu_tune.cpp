@@ -3,10 +3,8 @@
 // and ptxas, the tuning loop against a fake measurement (failures recorded,
 // best picked, served from the database), and the clear error when there is
 // no GPU. On a GPU machine one test tunes for real; elsewhere it skips.
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <map>
