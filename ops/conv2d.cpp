@@ -70,12 +70,7 @@ class Conv2dOp : public Op {
     const Type t = parse_type(options.at("dtype"));
     const Expr N = sizes.at("N"), C = sizes.at("C"), H = sizes.at("H"), W = sizes.at("W");
     const Expr K = sizes.at("K"), R = sizes.at("R"), S = sizes.at("S");
-    WindowParams w;
-    w.stride = constant_extent(sizes.at("stride"));
-    w.pad = constant_extent(sizes.at("pad"));
-    w.dilation = constant_extent(sizes.at("dilation"));
-    internal_assert(w.stride > 0 && w.pad >= 0 && w.dilation > 0)
-        << "conv2d's stride, pad and dilation are concrete parameters";
+    const WindowParams w = window_params("conv2d", sizes, /*has_dilation=*/true);
     check_window_output("conv2d", "H", H, "R", R, w, true);
     check_window_output("conv2d", "W", W, "S", S, w, true);
     const Expr Ho = window_output_extent(H, R, w), Wo = window_output_extent(W, S, w);
@@ -135,12 +130,9 @@ class Conv2dOp : public Op {
   }
 
  private:
-  static int64_t out_extent(int64_t in, int64_t window, const OpSizes& s) {
-    const int64_t span = s.at("dilation") * (window - 1) + 1;
-    return std::max<int64_t>(0, (in + 2 * s.at("pad") - span) / s.at("stride") + 1);
-  }
-  static int64_t out_h(const OpSizes& s) { return out_extent(s.at("H"), s.at("R"), s); }
-  static int64_t out_w(const OpSizes& s) { return out_extent(s.at("W"), s.at("S"), s); }
+  static WindowParams window(const OpSizes& s) { return {s.at("stride"), s.at("pad"), s.at("dilation")}; }
+  static int64_t out_h(const OpSizes& s) { return window_output_extent(s.at("H"), s.at("R"), window(s)); }
+  static int64_t out_w(const OpSizes& s) { return window_output_extent(s.at("W"), s.at("S"), window(s)); }
 
   // Unrolls the window loops r and s when the window is small and known:
   // the loop overhead per step (one vector FMA per accumulator) would

@@ -58,10 +58,7 @@ class Pool2dOp : public Op {
     const bool is_max = options.at("mode") == "max";
     const Expr N = sizes.at("N"), C = sizes.at("C"), H = sizes.at("H"), W = sizes.at("W");
     const Expr R = sizes.at("R"), S = sizes.at("S");
-    WindowParams w;
-    w.stride = constant_extent(sizes.at("stride"));
-    w.pad = constant_extent(sizes.at("pad"));
-    internal_assert(w.stride > 0 && w.pad >= 0) << "pool2d's stride and pad are concrete";
+    const WindowParams w = window_params("pool2d", sizes, /*has_dilation=*/false);
     for (const auto& [name, window] : {std::pair<const char*, Expr>{"R", R}, {"S", S}}) {
       int64_t v = 0;
       if (as_const_int(window, &v) && 2 * w.pad > v) {
@@ -111,11 +108,9 @@ class Pool2dOp : public Op {
   }
 
  private:
-  static int64_t out_extent(int64_t in, int64_t window, const OpSizes& s) {
-    return std::max<int64_t>(0, (in + 2 * s.at("pad") - window) / s.at("stride") + 1);
-  }
-  static int64_t out_h(const OpSizes& s) { return out_extent(s.at("H"), s.at("R"), s); }
-  static int64_t out_w(const OpSizes& s) { return out_extent(s.at("W"), s.at("S"), s); }
+  static WindowParams window(const OpSizes& s) { return {s.at("stride"), s.at("pad"), 1}; }
+  static int64_t out_h(const OpSizes& s) { return window_output_extent(s.at("H"), s.at("R"), window(s)); }
+  static int64_t out_w(const OpSizes& s) { return window_output_extent(s.at("W"), s.at("S"), window(s)); }
 };
 
 }  // namespace

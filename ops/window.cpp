@@ -1,14 +1,36 @@
 #include "ops/window.h"
 
+#include <algorithm>
+
 #include "base/error.h"
 #include "dsl/simplify.h"
+#include "ops/op.h"
 #include "schedule/schedule.h"
 
 namespace kiln {
 
+WindowParams window_params(const std::string& op, const std::map<std::string, Expr>& sizes,
+                           bool has_dilation) {
+  WindowParams w;
+  w.stride = constant_extent(sizes.at("stride"));
+  w.pad = constant_extent(sizes.at("pad"));
+  if (has_dilation) w.dilation = constant_extent(sizes.at("dilation"));
+  internal_assert(w.stride > 0 && w.pad >= 0 && w.dilation > 0)
+      << op << "'s stride, pad and dilation are concrete parameters";
+  return w;
+}
+
 Expr window_output_extent(const Expr& in, const Expr& window, const WindowParams& w) {
   const Expr span = make_index(w.dilation) * (window - 1) + 1;
   return simplify((in + make_index(2 * w.pad) - span) / make_index(w.stride) + 1);
+}
+
+int64_t window_output_extent(int64_t in, int64_t window, const WindowParams& w) {
+  int64_t out = 0;
+  const bool known = as_const_int(window_output_extent(make_index(in), make_index(window), w), &out);
+  internal_assert(known) << "the output extent of a window of " << window << " over " << in
+                         << " elements does not fold to a constant";
+  return std::max<int64_t>(0, out);
 }
 
 void check_window_output(const std::string& op, const std::string& in_name, const Expr& in,

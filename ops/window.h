@@ -5,6 +5,7 @@
 /// leave no output, and the zero- (or -inf-) padded copy of an input that
 /// lets the inner loops read without bounds tests.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,19 @@ struct WindowParams {
   int64_t dilation = 1;
 };
 
+/// The stride, pad and (when `has_dilation`; 1 otherwise) dilation among
+/// an op's sizes: structural parameters, so constants (stride and
+/// dilation at least 1, pad at least 0; an internal error otherwise).
+WindowParams window_params(const std::string& op, const std::map<std::string, Expr>& sizes,
+                           bool has_dilation);
+
 /// (in + 2*pad - dilation*(window - 1) - 1) / stride + 1: how many window
 /// positions fit along an axis of `in` elements (floor division, folded to
 /// a constant when in and window are constants).
 Expr window_output_extent(const Expr& in, const Expr& window, const WindowParams& w);
+/// The same for known sizes, and 0 when no window fits (for counting flops
+/// and bytes of parameters the op refuses).
+int64_t window_output_extent(int64_t in, int64_t window, const WindowParams& w);
 
 /// Throws UserError when the output extent along an axis is a constant
 /// below 1. The message names the op, the parameters (in_name, window_name,

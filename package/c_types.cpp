@@ -56,17 +56,6 @@ std::string emit(const Expr& e, const VarName& var) {
 
 }  // namespace
 
-std::string c_element_type(Type t) {
-  switch (t.code) {
-    case TypeCode::Bool: return "uint8_t";
-    case TypeCode::BFloat: return "uint16_t";
-    case TypeCode::Float: return t.bits == 64 ? "double" : t.bits == 32 ? "float" : "uint16_t";
-    case TypeCode::Int: return "int" + std::to_string(t.bits) + "_t";
-    case TypeCode::UInt: return "uint" + std::to_string(t.bits) + "_t";
-  }
-  return "void";
-}
-
 int dlpack_code(Type t) {
   switch (t.code) {
     case TypeCode::Int: return 0;     // kDLInt

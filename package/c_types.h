@@ -8,13 +8,11 @@
 #include <functional>
 #include <string>
 
+#include "codegen/c_element_type.h"
 #include "dsl/ir.h"
 
 namespace kiln {
 
-/// The C element type a kernel takes for t ("float", "int64_t"; f16 and
-/// bf16 as "uint16_t", bool as "uint8_t").
-std::string c_element_type(Type t);
 /// The DLPack type code (kDLFloat is 2, ...) and bits of t.
 int dlpack_code(Type t);
 /// The name PyTorch and NumPy give t ("float32", "bfloat16", "bool").

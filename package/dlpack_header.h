@@ -9,11 +9,7 @@
 
 namespace kiln {
 
-/// The text of include/dlpack.h.
+/// The text of include/dlpack.h (runtime/dlpack.h, embedded at build time).
 const std::string& package_dlpack_header();
-
-/// The part after the guard: equal to runtime/dlpack.h without its
-/// `#pragma once` (a test holds the two together).
-const std::string& package_dlpack_body();
 
 }  // namespace kiln

@@ -38,7 +38,17 @@ const Pass kPipeline[] = {
     // Rules only the whole schedule can be judged by (a kernel without a
     // block loop, a racing shared reduction) before anything is built.
     {"check_gpu_schedule", kGPU, [](const Stmt& s, const PassInputs& in) { check_gpu_schedule(in.schedule); return s; }},
-    {"build_loop_nests", kAll, [](const Stmt&, const PassInputs& in) { return build_loop_nests(in.schedule, in.target.kind == Target::Kind::LLVM); }},
+    // Bounds inference (infer_bounds) is a named step inside this row, not
+    // a row: it yields per-stage data (regions, loop extents, guards), not
+    // IR, so nothing could be printed or rewritten after it, and
+    // build_loop_nests is its only reader. Which guards exist depends on
+    // what is provable about the extents, so bounds come before loops
+    // (Halide instead infers them over IR with symbolic extents).
+    {"build_loop_nests", kAll, [](const Stmt&, const PassInputs& in) { return build_loop_nests(in.schedule, infer_bounds(in.schedule), in.target.kind == Target::Kind::LLVM); }},
+    // Right after building: bounds inference already looked through the
+    // inlined stages (inlining each stage's value the same way), so the
+    // loops fit what the substituted reads touch.
+    {"inline_stages", kAll, [](const Stmt& s, const PassInputs& in) { return inline_stages(s, in.schedule); }},
     {"simplify", kAll, [](const Stmt& s, const PassInputs&) { return simplify(s); }},
     // Tails are split off after simplifying (guards proved true are gone,
     // bounds are in canonical form) and before flattening and vectorizing,

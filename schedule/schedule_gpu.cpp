@@ -3,7 +3,7 @@
 // cache_write forms that take a scope. What can only be judged once every
 // primitive is applied (a kernel with no block loop, thread counts, shared
 // memory size) is checked when lowering for a CUDA target
-// (schedule/gpu_checks.cpp).
+// (schedule/passes/check_gpu_schedule.cpp).
 #include <algorithm>
 
 #include "base/error.h"

@@ -320,11 +320,20 @@ class KernelPrinter {
       }
       case IRKind::Broadcast: return expr(e.as<Broadcast>()->value);
       case IRKind::Load: return load(e.as<Load>(), lane);
+      // Lowering removes these (flatten_storage, build_loop_nests).
       case IRKind::TensorLoad:
       case IRKind::Reduce:
-      default: break;
+        internal_error << ir_kind_name(e->kind) << " reached the CUDA code generator; lowering must remove it";
+        return "";
+      // No `default:`: a new expression kind must be handled above (the
+      // build turns -Wswitch into an error here). Statement kinds cannot
+      // be an Expr's kind.
+#define KILN_STMT_CASE(N) case IRKind::N:
+      KILN_FOR_EACH_STMT_NODE(KILN_STMT_CASE)
+#undef KILN_STMT_CASE
+        break;
     }
-    internal_error << ir_kind_name(e->kind) << " reached the CUDA code generator; lowering must remove it";
+    internal_error << "statement kind " << ir_kind_name(e->kind) << " in an expression";
     return "";
   }
 
@@ -511,11 +520,20 @@ class KernelPrinter {
         if (c && c->op == Intrinsic::GPUBarrier) line("__syncthreads();");
         return;
       }
+      // Lowering removes these (flatten_storage).
       case IRKind::TensorStore:
       case IRKind::Realize:
-      default: break;
+        internal_error << ir_kind_name(s->kind) << " reached the CUDA code generator; lowering must remove it";
+        return;
+      // No `default:`: a new statement kind must be handled above (the
+      // build turns -Wswitch into an error here). Expression kinds cannot
+      // be a Stmt's kind.
+#define KILN_EXPR_CASE(N) case IRKind::N:
+      KILN_FOR_EACH_EXPR_NODE(KILN_EXPR_CASE)
+#undef KILN_EXPR_CASE
+        break;
     }
-    internal_error << ir_kind_name(s->kind) << " reached the CUDA code generator; lowering must remove it";
+    internal_error << "expression kind " << ir_kind_name(s->kind) << " in a statement";
   }
 
   const GpuKernel& kernel_;

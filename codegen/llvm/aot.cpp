@@ -11,6 +11,7 @@
 #include <cctype>
 #include <fstream>
 
+#include "codegen/c_element_type.h"
 #include "codegen/llvm/codegen_llvm.h"
 #include "codegen/llvm/jit.h"
 #include "codegen/llvm/kernel_args.h"
@@ -31,19 +32,6 @@ void emit_file(const LoweredFunc& f, const Target& target, llvm::raw_pwrite_stre
   bool unsupported = tm->addPassesToEmitFile(pm, os, nullptr, kind);
   internal_assert(!unsupported) << "LLVM cannot emit this file type for " << target.str();
   pm.run(*module);
-}
-
-const char* c_type(Type t) {
-  switch (t.code) {
-    case TypeCode::Bool: return "uint8_t";
-    case TypeCode::BFloat: return "uint16_t";
-    case TypeCode::Float: return t.bits == 64 ? "double" : t.bits == 32 ? "float" : "uint16_t";
-    case TypeCode::Int:
-      return t.bits == 8 ? "int8_t" : t.bits == 16 ? "int16_t" : t.bits == 32 ? "int32_t" : "int64_t";
-    case TypeCode::UInt:
-      return t.bits == 8 ? "uint8_t" : t.bits == 16 ? "uint16_t" : t.bits == 32 ? "uint32_t" : "uint64_t";
-  }
-  return "void";
 }
 
 bool is_c_identifier(const std::string& s) {
@@ -81,7 +69,7 @@ std::string header_text(const LoweredFunc& f) {
   s += "int " + f.name + "(";
   bool first = true;
   for (const BufferArg& a : f.args) {
-    s += (first ? "" : ", ") + std::string(a.is_output ? "" : "const ") + c_type(a.type) + "* " + a.name;
+    s += (first ? "" : ", ") + std::string(a.is_output ? "" : "const ") + c_element_type(a.type) + "* " + a.name;
     first = false;
   }
   for (const std::string& v : f.size_vars) {

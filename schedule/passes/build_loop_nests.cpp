@@ -1,6 +1,7 @@
-// build_loop_nests: the first lowering pass, from schedule data to IR.
+// build_loop_nests: the first IR of lowering, from the stage plans of
+// infer_bounds.
 //
-// Expects: a Schedule the primitives validated. Produces: For loops named
+// Expects: a Schedule the primitives validated and its plans. Produces: For loops named
 // after the leaf loops ("C.i.o"), running from 0; TensorStore at absolute
 // coordinates; Realize around each intermediate stage's storage; split tails
 // and out-of-domain points of attached stages guarded by
@@ -11,7 +12,8 @@
 //   is wrapped in a Realize that also encloses everything after it;
 // - a stage computed at loop L of T opens L's body, in a Realize that also
 //   encloses the rest of that body (several: in producer order);
-// - inlined stages have no nest: bounds inference substituted them.
+// - inlined stages have no nest: their consumers still read them, and
+//   inline_stages, the next pass, substitutes those reads.
 //
 // A prefetch opens the body of its `at` loop, before the stages attached
 // there: one prefetch per cache line of the region it fetches, guarded by
@@ -26,7 +28,6 @@
 #include "base/error.h"
 #include "dsl/ir_operators.h"
 #include "dsl/simplify.h"
-#include "schedule/bounds.h"
 #include "schedule/passes/passes.h"
 
 namespace kiln {
@@ -34,8 +35,8 @@ namespace {
 
 class LoopNestBuilder {
  public:
-  LoopNestBuilder(const Schedule& sch, bool with_prefetches)
-      : sch_(sch), plans_(infer_bounds(sch)), with_prefetches_(with_prefetches) {
+  LoopNestBuilder(const Schedule& sch, const StagePlans& plans, bool with_prefetches)
+      : sch_(sch), plans_(plans), with_prefetches_(with_prefetches) {
     for (const Tensor& t : sch.def().outputs()) outputs_.push_back(t.name());
     for (const StageSchedule& st : sch.stages()) {
       if (st.attach == AttachKind::At) attached_[{st.attach_stage, st.attach_loop}].push_back(&st);
@@ -190,7 +191,7 @@ class LoopNestBuilder {
   }
 
   const Schedule& sch_;
-  std::map<std::string, StageLoops> plans_;
+  const StagePlans& plans_;
   std::vector<std::string> outputs_;
   /// (consumer stage, loop) -> the stages computed there, in producer order.
   std::map<std::pair<std::string, std::string>, std::vector<const StageSchedule*>> attached_;
@@ -199,8 +200,8 @@ class LoopNestBuilder {
 
 }  // namespace
 
-Stmt build_loop_nests(const Schedule& sch, bool with_prefetches) {
-  return LoopNestBuilder(sch, with_prefetches).build();
+Stmt build_loop_nests(const Schedule& sch, const StagePlans& plans, bool with_prefetches) {
+  return LoopNestBuilder(sch, plans, with_prefetches).build();
 }
 
 }  // namespace kiln

@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "dsl/ir_visitor.h"
+#include "schedule/passes/fold.h"
 #include "schedule/passes/passes.h"
 
 namespace kiln {
@@ -20,36 +21,6 @@ namespace {
 /// Intermediates of at most this many bytes, of constant size, live on the
 /// stack (the same limit the code generator uses for Auto).
 constexpr int64_t kMaxStackBytes = 64 * 1024;
-
-// Index arithmetic that folds constants, so unit strides and zero minimums
-// leave no trace (the vectorizer recognizes dense accesses by a constant
-// stride of 1).
-Expr add(const Expr& a, const Expr& b) {
-  int64_t x, y;
-  bool ca = as_const_int(a, &x), cb = as_const_int(b, &y);
-  if (ca && cb) return make_index(x + y);
-  if (ca && x == 0) return b;
-  if (cb && y == 0) return a;
-  return Add::make(a, b);
-}
-
-Expr sub(const Expr& a, const Expr& b) {
-  int64_t x, y;
-  bool ca = as_const_int(a, &x), cb = as_const_int(b, &y);
-  if (ca && cb) return make_index(x - y);
-  if (cb && y == 0) return a;
-  return Sub::make(a, b);
-}
-
-Expr mul(const Expr& a, const Expr& b) {
-  int64_t x, y;
-  bool ca = as_const_int(a, &x), cb = as_const_int(b, &y);
-  if (ca && cb) return make_index(x * y);
-  if ((ca && x == 0) || (cb && y == 0)) return make_index(0);
-  if (ca && x == 1) return b;
-  if (cb && y == 1) return a;
-  return Mul::make(a, b);
-}
 
 /// How a tensor's coordinates map to its flat buffer.
 struct Layout {
@@ -63,7 +34,7 @@ std::vector<Expr> row_major_strides(const std::vector<Expr>& extents) {
   Expr stride = make_index(1);
   for (size_t d = extents.size(); d-- > 0;) {
     strides[d] = stride;
-    stride = mul(stride, extents[d]);
+    stride = fold_mul(stride, extents[d]);
   }
   return strides;
 }
@@ -134,7 +105,7 @@ class FlattenStorage : public IRMutator {
         << l.strides.size();
     Expr index = make_index(0);
     for (size_t d = 0; d < indices.size(); d++) {
-      index = add(index, mul(sub(mutate(indices[d]), l.mins[d]), l.strides[d]));
+      index = fold_add(index, fold_mul(fold_sub(mutate(indices[d]), l.mins[d]), l.strides[d]));
     }
     return index;
   }

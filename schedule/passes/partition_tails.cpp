@@ -32,48 +32,11 @@
 
 #include "dsl/ir_visitor.h"
 #include "dsl/substitute.h"
+#include "schedule/passes/fold.h"
 #include "schedule/passes/passes.h"
 
 namespace kiln {
 namespace {
-
-// Index arithmetic that folds constants, for readable bounds.
-Expr add(const Expr& a, const Expr& b) {
-  int64_t x, y;
-  bool ca = as_const_int(a, &x), cb = as_const_int(b, &y);
-  if (ca && cb) return make_index(x + y);
-  if (ca && x == 0) return b;
-  if (cb && y == 0) return a;
-  return Add::make(a, b);
-}
-
-Expr sub(const Expr& a, const Expr& b) {
-  int64_t x, y;
-  bool ca = as_const_int(a, &x), cb = as_const_int(b, &y);
-  if (ca && cb) return make_index(x - y);
-  if (cb && y == 0) return a;
-  return Sub::make(a, b);
-}
-
-Expr mul_const(const Expr& a, int64_t c) {
-  int64_t x;
-  if (as_const_int(a, &x)) return make_index(x * c);
-  if (c == 1) return a;
-  if (c == 0) return make_index(0);
-  return Mul::make(a, make_index(c));
-}
-
-Expr min_of(const Expr& a, const Expr& b) {
-  int64_t x, y;
-  if (as_const_int(a, &x) && as_const_int(b, &y)) return make_index(std::min(x, y));
-  return Min::make(a, b);
-}
-
-Expr max_of(const Expr& a, const Expr& b) {
-  int64_t x, y;
-  if (as_const_int(a, &x) && as_const_int(b, &y)) return make_index(std::max(x, y));
-  return Max::make(a, b);
-}
 
 bool uses_any(const Expr& e, const std::set<std::string>& names) {
   for (const std::string& n : free_vars(e)) {
@@ -102,14 +65,14 @@ bool linearize(const Expr& e, const std::set<std::string>& tracked, Linear* out)
   if (const Add* op = e.as<Add>()) {
     if (!linearize(op->a, tracked, &a) || !linearize(op->b, tracked, &b)) return false;
     for (const auto& kv : b.coeff) a.coeff[kv.first] += kv.second;
-    a.rest = add(a.rest, b.rest);
+    a.rest = fold_add(a.rest, b.rest);
     *out = a;
     return true;
   }
   if (const Sub* op = e.as<Sub>()) {
     if (!linearize(op->a, tracked, &a) || !linearize(op->b, tracked, &b)) return false;
     for (const auto& kv : b.coeff) a.coeff[kv.first] -= kv.second;
-    a.rest = sub(a.rest, b.rest);
+    a.rest = fold_sub(a.rest, b.rest);
     *out = a;
     return true;
   }
@@ -125,7 +88,7 @@ bool linearize(const Expr& e, const std::set<std::string>& tracked, Linear* out)
     }
     if (!linearize(other, tracked, &a)) return false;
     for (auto& kv : a.coeff) kv.second *= c;
-    a.rest = mul_const(a.rest, c);
+    a.rest = fold_mul(a.rest, make_index(c));
     *out = a;
     return true;
   }
@@ -163,10 +126,10 @@ bool guard_terms(const IfThenElse* op, std::vector<Term>* terms) {
 /// `d < 0` equivalent to an integer comparison, or undefined.
 Expr negative_form(const Expr& c) {
   auto index = [](const Expr& a) { return a.type() == index_type(); };
-  if (const LT* op = c.as<LT>()) return index(op->a) ? sub(op->a, op->b) : Expr();
-  if (const LE* op = c.as<LE>()) return index(op->a) ? sub(sub(op->a, op->b), make_index(1)) : Expr();
-  if (const GT* op = c.as<GT>()) return index(op->a) ? sub(op->b, op->a) : Expr();
-  if (const GE* op = c.as<GE>()) return index(op->a) ? sub(sub(op->b, op->a), make_index(1)) : Expr();
+  if (const LT* op = c.as<LT>()) return index(op->a) ? fold_sub(op->a, op->b) : Expr();
+  if (const LE* op = c.as<LE>()) return index(op->a) ? fold_sub(fold_sub(op->a, op->b), make_index(1)) : Expr();
+  if (const GT* op = c.as<GT>()) return index(op->a) ? fold_sub(op->b, op->a) : Expr();
+  if (const GE* op = c.as<GE>()) return index(op->a) ? fold_sub(fold_sub(op->b, op->a), make_index(1)) : Expr();
   return Expr();
 }
 
@@ -186,7 +149,7 @@ class GuardSolver {
     if (const For* op = s.as<For>()) {
       // Bounds may use lets bound inside the loop being split.
       Expr min = expand_lets(op->min);
-      loops_.push_back({op->name, min, sub(add(min, expand_lets(op->extent)), make_index(1))});
+      loops_.push_back({op->name, min, fold_sub(fold_add(min, expand_lets(op->extent)), make_index(1))});
       collect(op->body);
       loops_.pop_back();
     } else if (const LetStmt* op = s.as<LetStmt>()) {
@@ -253,18 +216,18 @@ class GuardSolver {
       if (c == 0) continue;
       const Expr& end = c > 0 ? l.max : l.min;
       if (uses_any(end, tracked)) return false;
-      rmax = add(rmax, mul_const(end, c));
+      rmax = fold_add(rmax, fold_mul(end, make_index(c)));
     }
     if (a > 0) {
       // a*v + rmax < 0  <=>  v < floor((a - 1 - rmax) / a)
-      Expr num = sub(make_index(a - 1), rmax);
+      Expr num = fold_sub(make_index(a - 1), rmax);
       Expr bound = a == 1 ? num : Div::make(num, make_index(a));
-      upper = upper.defined() ? min_of(upper, bound) : bound;
+      upper = upper.defined() ? fold_min(upper, bound) : bound;
     } else {
       // rmax < -a*v  <=>  v >= floor(rmax / -a) + 1
       Expr q = a == -1 ? rmax : Div::make(rmax, make_index(-a));
-      Expr bound = add(q, make_index(1));
-      lower = lower.defined() ? max_of(lower, bound) : bound;
+      Expr bound = fold_add(q, make_index(1));
+      lower = lower.defined() ? fold_max(lower, bound) : bound;
     }
     return true;
   }
@@ -315,14 +278,14 @@ class PartitionTails : public IRMutator {
       Stmt body = mutate(op->body);
       return body.same_as(op->body) ? s : For::make(op->name, op->min, op->extent, op->for_kind, body);
     }
-    Expr end = add(op->min, op->extent);
+    Expr end = fold_add(op->min, op->extent);
     Expr steady_begin = op->min, steady_end = end;
-    if (solver.lower.defined()) steady_begin = min_of(max_of(solver.lower, op->min), end);
-    if (solver.upper.defined()) steady_end = max_of(min_of(solver.upper, end), steady_begin);
+    if (solver.lower.defined()) steady_begin = fold_min(fold_max(solver.lower, op->min), end);
+    if (solver.upper.defined()) steady_end = fold_max(fold_min(solver.upper, end), steady_begin);
     Stmt steady_body = RemoveSolvedTerms(solver.removable).mutate(op->body);
 
     auto piece = [&](const Expr& begin, const Expr& finish, const Stmt& body) {
-      return For::make(op->name, begin, sub(finish, begin), op->for_kind, mutate(body));
+      return For::make(op->name, begin, fold_sub(finish, begin), op->for_kind, mutate(body));
     };
     std::vector<Stmt> pieces;
     if (solver.lower.defined()) pieces.push_back(piece(op->min, steady_begin, op->body));

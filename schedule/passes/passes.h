@@ -1,25 +1,36 @@
 #pragma once
 /// \file
-/// The lowering passes, one file each, run in order by lower.cpp.
+/// The lowering passes, one file each, run in order by lower.cpp. The
+/// first steps work on the schedule's data (check_gpu_schedule,
+/// infer_bounds); build_loop_nests makes the IR the other passes rewrite.
 
 #include <vector>
 
 #include "base/target.h"
 #include "dsl/ir.h"
 #include "schedule/lowered_func.h"
+#include "schedule/passes/infer_bounds.h"
 #include "schedule/schedule.h"
 
 namespace kiln {
 
-/// Loop nests for every stage from its schedule: root stages in producer
-/// order, attached stages inside their consumer's loop, inlined stages
-/// substituted, each stage's region from bounds inference, reduction init
-/// before the outermost reduction loop. Split tails are guarded with
+/// Loop nests for every stage from its plan (infer_bounds): root stages in
+/// producer order, attached stages inside their consumer's loop, reduction
+/// init before the outermost reduction loop. Inlined stages have no nest;
+/// their consumers still read them. Split tails are guarded with
 /// `if (likely(...))` at the innermost loop they depend on. Software
 /// prefetches (Schedule::prefetch) open the body of their loop, one
 /// `prefetch(T[...])` per cache line, when `with_prefetches` (CPU targets).
 /// Output: For, Realize (intermediates), TensorStore, TensorLoad.
-Stmt build_loop_nests(const Schedule& sch, bool with_prefetches = true);
+Stmt build_loop_nests(const Schedule& sch, const StagePlans& plans, bool with_prefetches = true);
+
+/// Replaces every read of an inlined stage (compute_inline) by that
+/// stage's body at the read's indices, again inside what it substituted,
+/// so no read of an inlined stage remains.
+Stmt inline_stages(const Stmt& s, const Schedule& sch);
+/// The same for one expression (undefined stays undefined): what it reads
+/// through inlined stages, as infer_bounds needs to know before any IR.
+Expr inline_stages(const Expr& e, const Schedule& sch);
 
 /// Splits loops around likely() guards into a prologue, a steady part where
 /// the guards are proved true and removed, and an epilogue, so the inner
@@ -55,7 +66,7 @@ Stmt check_code_size(const Stmt& s);
 /// Replaces each Unrolled loop of constant extent by copies of its body.
 Stmt unroll_loops(const Stmt& s);
 
-// --- CUDA targets (schedule/gpu_checks.cpp, schedule/passes/gpu_*.cpp)
+// --- CUDA targets
 
 /// Refuses, with a ScheduleError naming the primitive, stage and loop, a
 /// schedule that cannot become CUDA kernels: a root stage (a kernel) with no

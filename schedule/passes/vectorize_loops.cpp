@@ -22,6 +22,7 @@
 
 #include "base/error.h"
 #include "dsl/ir_visitor.h"
+#include "schedule/passes/fold.h"
 #include "schedule/passes/passes.h"
 
 namespace kiln {
@@ -29,33 +30,6 @@ namespace {
 
 /// Thrown inside VectorizeBody when the loop must stay serial.
 struct CannotVectorize {};
-
-// Arithmetic that folds constants, so ramp strides stay literal.
-Expr add(const Expr& a, const Expr& b) {
-  int64_t x, y;
-  bool ca = as_const_int(a, &x), cb = as_const_int(b, &y);
-  if (ca && cb) return make_const(a.type(), x + y);
-  if (ca && x == 0) return b;
-  if (cb && y == 0) return a;
-  return Add::make(a, b);
-}
-
-Expr sub(const Expr& a, const Expr& b) {
-  int64_t x, y;
-  bool ca = as_const_int(a, &x), cb = as_const_int(b, &y);
-  if (ca && cb) return make_const(a.type(), x - y);
-  if (cb && y == 0) return a;
-  return Sub::make(a, b);
-}
-
-Expr mul(const Expr& a, const Expr& b) {
-  int64_t x, y;
-  bool ca = as_const_int(a, &x), cb = as_const_int(b, &y);
-  if (ca && cb) return make_const(a.type(), x * y);
-  if (ca && x == 1) return b;
-  if (cb && y == 1) return a;
-  return Mul::make(a, b);
-}
 
 /// The scalar a lane-invariant value holds in every lane, or undefined.
 Expr scalar_of(const Expr& e) {
@@ -129,9 +103,9 @@ class VectorizeBody : public IRMutator {
     const Ramp* ra = a.as<Ramp>();
     const Ramp* rb = b.as<Ramp>();
     Expr sa = scalar_of(a), sb = scalar_of(b);
-    if (ra && rb) return Ramp::make(add(ra->base, rb->base), add(ra->stride, rb->stride), lanes_);
-    if (ra && sb.defined()) return Ramp::make(add(ra->base, sb), ra->stride, lanes_);
-    if (rb && sa.defined()) return Ramp::make(add(sa, rb->base), rb->stride, lanes_);
+    if (ra && rb) return Ramp::make(fold_add(ra->base, rb->base), fold_add(ra->stride, rb->stride), lanes_);
+    if (ra && sb.defined()) return Ramp::make(fold_add(ra->base, sb), ra->stride, lanes_);
+    if (rb && sa.defined()) return Ramp::make(fold_add(sa, rb->base), rb->stride, lanes_);
     return binary<Add>(a, b);
   }
 
@@ -141,10 +115,10 @@ class VectorizeBody : public IRMutator {
     const Ramp* ra = a.as<Ramp>();
     const Ramp* rb = b.as<Ramp>();
     Expr sa = scalar_of(a), sb = scalar_of(b);
-    if (ra && rb) return Ramp::make(sub(ra->base, rb->base), sub(ra->stride, rb->stride), lanes_);
-    if (ra && sb.defined()) return Ramp::make(sub(ra->base, sb), ra->stride, lanes_);
+    if (ra && rb) return Ramp::make(fold_sub(ra->base, rb->base), fold_sub(ra->stride, rb->stride), lanes_);
+    if (ra && sb.defined()) return Ramp::make(fold_sub(ra->base, sb), ra->stride, lanes_);
     if (rb && sa.defined()) {
-      return Ramp::make(sub(sa, rb->base), sub(make_zero(rb->stride.type()), rb->stride), lanes_);
+      return Ramp::make(fold_sub(sa, rb->base), fold_sub(make_zero(rb->stride.type()), rb->stride), lanes_);
     }
     return binary<Sub>(a, b);
   }
@@ -155,8 +129,8 @@ class VectorizeBody : public IRMutator {
     const Ramp* ra = a.as<Ramp>();
     const Ramp* rb = b.as<Ramp>();
     Expr sa = scalar_of(a), sb = scalar_of(b);
-    if (ra && sb.defined()) return Ramp::make(mul(ra->base, sb), mul(ra->stride, sb), lanes_);
-    if (rb && sa.defined()) return Ramp::make(mul(sa, rb->base), mul(sa, rb->stride), lanes_);
+    if (ra && sb.defined()) return Ramp::make(fold_mul(ra->base, sb), fold_mul(ra->stride, sb), lanes_);
+    if (rb && sa.defined()) return Ramp::make(fold_mul(sa, rb->base), fold_mul(sa, rb->stride), lanes_);
     return binary<Mul>(a, b);
   }
 

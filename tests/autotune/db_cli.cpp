@@ -6,11 +6,9 @@
 // untouched.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +20,7 @@
 #include "db_test_util.h"
 #include "kiln.h"
 #include "ops/op.h"
+#include "tests/support/run_kiln.h"
 
 namespace kiln {
 namespace {
@@ -30,23 +29,8 @@ using db_test::read_bytes;
 using db_test::TempDir;
 using db_test::write_bytes;
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Result run_kiln(const std::string& args) {
-  const std::string cmd = std::string(KILN_CLI_PATH) + " " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> chunk;
-  size_t n = 0;
-  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) r.output.append(chunk.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
+using Result = kiln::test_support::KilnRun;
+using kiln::test_support::run_kiln;
 
 void expect_refused(const Result& r, const std::string& needle) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
@@ -199,8 +183,8 @@ class DbReadOnly : public ::testing::Test {
     ASSERT_EQ(::chmod(dir_.c_str(), dir_mode), 0);
   }
   Result kiln(const std::string& args) const {
-    return run_kiln_as("env HOME=" + home_ + " TMPDIR=" + home_ + " XDG_CACHE_HOME=" + home_ +
-                       " " + as_user_, args + " --db " + path_);
+    return run_kiln(args + " --db " + path_, {"env HOME=" + home_ + " TMPDIR=" + home_ +
+                                                " XDG_CACHE_HOME=" + home_ + " " + as_user_});
   }
   // The files of the database's directory: SQLite must not have added a
   // -journal, -wal or -shm.
@@ -209,18 +193,6 @@ class DbReadOnly : public ::testing::Test {
     for (const auto& e : std::filesystem::directory_iterator(dir_)) out.push_back(e.path().filename());
     std::sort(out.begin(), out.end());
     return out;
-  }
-  static Result run_kiln_as(const std::string& prefix, const std::string& args) {
-    const std::string cmd = prefix + std::string(KILN_CLI_PATH) + " " + args + " 2>&1";
-    Result r;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (!pipe) return r;
-    std::array<char, 4096> chunk;
-    size_t n = 0;
-    while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) r.output.append(chunk.data(), n);
-    const int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return r;
   }
 
   std::string as_user_, root_, dir_, home_, path_;

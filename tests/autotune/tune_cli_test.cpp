@@ -4,42 +4,22 @@
 // served from the database, bench uses the stored best, and an untuned
 // workload gets a message saying how to tune it.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include "tests/support/run_kiln.h"
 
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Result = kiln::test_support::KilnRun;
 
-/// Runs kiln with args; stdout and stderr apart (progress goes to stderr).
+/// Runs kiln with args; stdout (output) and stderr (err) apart: progress
+/// goes to stderr.
 Result run_kiln(const std::string& args) {
-  const std::string err_path = ::testing::TempDir() + "kiln_tune_cli_" +
-                               std::to_string(::getpid()) + ".err";
-  const std::string cmd = std::string(KILN_CLI_PATH) + " " + args + " 2>" + err_path;
-  Result r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> chunk;
-  size_t n = 0;
-  while ((n = std::fread(chunk.data(), 1, chunk.size(), pipe)) > 0) r.out.append(chunk.data(), n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  FILE* err = std::fopen(err_path.c_str(), "r");
-  if (err) {
-    while ((n = std::fread(chunk.data(), 1, chunk.size(), err)) > 0) r.err.append(chunk.data(), n);
-    std::fclose(err);
-  }
-  std::remove(err_path.c_str());
-  return r;
+  return kiln::test_support::run_kiln(args, {"", /*separate_stderr=*/true});
 }
 
 TEST(TuneCli, TuneThenServeFromTheDatabaseThenBenchTuned) {
@@ -49,8 +29,8 @@ TEST(TuneCli, TuneThenServeFromTheDatabaseThenBenchTuned) {
   const std::string shape = "--shape M=40,N=72,K=24 --threads 2 --db " + db;
 
   const Result tuned = run_kiln("tune matmul " + shape + " --trials 5 --json");
-  ASSERT_EQ(tuned.exit_code, 0) << tuned.out << tuned.err;
-  const nlohmann::json j = nlohmann::json::parse(tuned.out);
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.output << tuned.err;
+  const nlohmann::json j = nlohmann::json::parse(tuned.output);
   for (const char* field : {"op", "shape", "target", "from_cache", "trials_measured",
                             "trials_invalid", "elapsed_s", "best_median_ms", "best_gflops",
                             "default_gflops", "curve"}) {
@@ -68,16 +48,16 @@ TEST(TuneCli, TuneThenServeFromTheDatabaseThenBenchTuned) {
   EXPECT_NE(tuned.err.find("trial 5:"), std::string::npos) << tuned.err;
 
   const Result cached = run_kiln("tune matmul " + shape + " --json");
-  ASSERT_EQ(cached.exit_code, 0) << cached.out << cached.err;
-  const nlohmann::json c = nlohmann::json::parse(cached.out);
+  ASSERT_EQ(cached.exit_code, 0) << cached.output << cached.err;
+  const nlohmann::json c = nlohmann::json::parse(cached.output);
   EXPECT_EQ(c["from_cache"], true);
   EXPECT_EQ(c["trials_measured"], 0);
   EXPECT_EQ(c["best_gflops"], j["best_gflops"]);
   EXPECT_LT(c["elapsed_s"].get<double>(), 0.5);
 
   const Result bench = run_kiln("bench matmul " + shape + " --schedule tuned --json");
-  ASSERT_EQ(bench.exit_code, 0) << bench.out << bench.err;
-  EXPECT_EQ(nlohmann::json::parse(bench.out)["verified"], true);
+  ASSERT_EQ(bench.exit_code, 0) << bench.output << bench.err;
+  EXPECT_EQ(nlohmann::json::parse(bench.output)["verified"], true);
 
   const Result untuned =
       run_kiln("bench matmul --shape M=41,N=72,K=24 --threads 2 --db " + db + " --schedule tuned");

@@ -2,35 +2,21 @@
 // them: the calibration lands in the cache KILN_CALIBRATION_CACHE names,
 // and bench reports its fractions against that cached calibration.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include "tests/support/run_kiln.h"
 
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using Result = kiln::test_support::KilnRun;
 
 // Runs the built kiln with the calibration cache at `cache`.
 Result run_kiln(const std::string& cache, const std::string& args) {
-  const std::string cmd = "KILN_CALIBRATION_CACHE='" + cache + "' " + KILN_CLI_PATH + " " + args +
-                          " 2>&1";
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> chunk;
-  size_t n = 0;
-  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) r.output.append(chunk.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  return kiln::test_support::run_kiln(args, {"KILN_CALIBRATION_CACHE='" + cache + "' "});
 }
 
 TEST(CliCalibrate, CalibrateCachesAndBenchReportsFractionsOfIt) {

@@ -2,24 +2,20 @@
 // verifies against the reference and reports its roofline through them, at
 // small sizes, and `--dtype` reaches ops that offer more than f32.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "ops/op.h"
+#include "tests/support/run_kiln.h"
 
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string output;
-};
+using Result = kiln::test_support::KilnRun;
 
 // The calibration goes to a private cache: the suite must not write the
 // user's, and it is measured once for all the runs below.
@@ -28,17 +24,7 @@ std::string cache_path() {
 }
 
 Result run_kiln(const std::string& args) {
-  const std::string cmd = "KILN_CALIBRATION_CACHE='" + cache_path() + "' " + KILN_CLI_PATH + " " +
-                          args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> chunk;
-  size_t n = 0;
-  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) r.output.append(chunk.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  return kiln::test_support::run_kiln(args, {"KILN_CALIBRATION_CACHE='" + cache_path() + "' "});
 }
 
 // Sizes no larger than 9 (odd, not a multiple of any vector width) for the

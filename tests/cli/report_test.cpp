@@ -4,10 +4,8 @@
 // input is one `kiln: ...` message with exit code 1. The browser test
 // (tests/cli/report_browser_test.py) checks the page in Chromium.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -16,6 +14,7 @@
 #include "autotune/database.h"
 #include "base/error.h"
 #include "report/report.h"
+#include "tests/support/run_kiln.h"
 
 namespace kiln {
 namespace {
@@ -212,23 +211,8 @@ TEST(ReportHtml, FiltersByOpAndKey) {
   EXPECT_THROW(load_report_data(db, {"", "conv2d"}), UserError);
 }
 
-struct Result {
-  int exit_code = -1;
-  std::string output;
-};
-
-Result run_kiln(const std::string& args) {
-  const std::string cmd = std::string(KILN_CLI_PATH) + " " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> chunk;
-  size_t n = 0;
-  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) r.output.append(chunk.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
+using Result = kiln::test_support::KilnRun;
+using kiln::test_support::run_kiln;
 
 void expect_one_kiln_error(const Result& r, const std::string& says) {
   EXPECT_EQ(r.exit_code, 1) << r.output;

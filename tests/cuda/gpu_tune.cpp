@@ -3,10 +3,8 @@
 // and ptxas, the tuning loop against a fake measurement (failures recorded,
 // best picked, served from the database), and the clear error when there is
 // no GPU. On a GPU machine one test tunes for real; elsewhere it skips.
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -21,6 +19,7 @@
 #include "codegen/llvm/host_target.h"
 #include "ops/op.h"
 #include "tests/cuda/cuda_test_util.h"
+#include "tests/support/run_kiln.h"
 
 namespace kiln {
 namespace {
@@ -290,35 +289,23 @@ TEST(GpuTune, WithoutADeviceFailsBeforeOpeningTheDatabase) {
   EXPECT_NE(m.error.find("no CUDA device"), std::string::npos) << m.error;
 }
 
-/// Runs the kiln executable; returns (exit code, stdout + stderr).
-std::pair<int, std::string> run_kiln(const std::string& args) {
-  const std::string cmd = std::string(KILN_CLI_PATH) + " " + args + " 2>&1";
-  std::string out;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return {-1, ""};
-  std::array<char, 4096> chunk;
-  size_t n = 0;
-  while ((n = std::fread(chunk.data(), 1, chunk.size(), pipe)) > 0) out.append(chunk.data(), n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
+using test_support::run_kiln;
 
 TEST(GpuTune, CliWithoutADeviceSaysSoAndExitsNonZero) {
   const std::string why = no_device_reason();
   if (why.empty()) GTEST_SKIP() << "a CUDA device is present; this test is for machines without";
   const std::string db_path = fresh_db("cli");
   for (const char* target : {"cuda", "'cuda -arch=sm_90'"}) {
-    const auto [code, out] = run_kiln("tune matmul --shape M=64,N=64,K=64 --trials 2 --target " +
-                                      std::string(target) + " --db " + db_path);
-    EXPECT_EQ(code, 1) << out;
-    EXPECT_EQ(out.rfind("kiln: no CUDA device", 0), 0u) << out;
-    EXPECT_EQ(out.find("kiln: kiln:"), std::string::npos) << out;
+    const auto r = run_kiln("tune matmul --shape M=64,N=64,K=64 --trials 2 --target " +
+                            std::string(target) + " --db " + db_path);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.output.rfind("kiln: no CUDA device", 0), 0u) << r.output;
+    EXPECT_EQ(r.output.find("kiln: kiln:"), std::string::npos) << r.output;
   }
   EXPECT_FALSE(std::filesystem::exists(db_path));
-  const auto [code, out] =
-      run_kiln("tune matmul --target cuda --threads 2 --db " + db_path);
-  EXPECT_EQ(code, 1);
-  EXPECT_NE(out.find("--threads applies to CPU targets"), std::string::npos) << out;
+  const auto r = run_kiln("tune matmul --target cuda --threads 2 --db " + db_path);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("--threads applies to CPU targets"), std::string::npos) << r.output;
 }
 
 TEST(GpuTune, OnTheDeviceTheBestIsVerifiedAndServedToBench) {
@@ -326,16 +313,18 @@ TEST(GpuTune, OnTheDeviceTheBestIsVerifiedAndServedToBench) {
   if (!why.empty()) GTEST_SKIP() << why;
   KILN_REQUIRE_NVRTC();
   const std::string db_path = fresh_db("device");
-  const auto [code, out] = run_kiln("tune matmul --shape M=130,N=97,K=61 --trials 6 "
-                                    "--target cuda --json --db " + db_path);
-  ASSERT_EQ(code, 0) << out;
+  const auto tuned = run_kiln("tune matmul --shape M=130,N=97,K=61 --trials 6 "
+                              "--target cuda --json --db " + db_path);
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.output;
+  const std::string& out = tuned.output;
   const nlohmann::json j = nlohmann::json::parse(out.substr(out.rfind("\n{") + 1));
   EXPECT_GT(j["best_gflops"].get<double>(), 0.0);
   EXPECT_EQ(j["trials_measured"], 6);
   EXPECT_NE(j["hardware"].get<std::string>().find("gpu="), std::string::npos);
-  const auto [bench_code, bench] = run_kiln("bench matmul --shape M=130,N=97,K=61 --target cuda "
-                                            "--schedule tuned --json --db " + db_path);
-  ASSERT_EQ(bench_code, 0) << bench;
+  const auto b = run_kiln("bench matmul --shape M=130,N=97,K=61 --target cuda "
+                          "--schedule tuned --json --db " + db_path);
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  const std::string& bench = b.output;
   EXPECT_NE(bench.find("\"verified\":true"), std::string::npos) << bench;
 }
 

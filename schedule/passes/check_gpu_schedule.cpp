@@ -1,6 +1,7 @@
 // check_gpu_schedule: the rules a schedule must follow to become CUDA
 // kernels, judged on the whole schedule before lowering (bind and
-// set_scope only see one step at a time).
+// set_scope only see one step at a time). The first step of a CUDA
+// pipeline; it reads the schedule's data, not IR, and changes nothing.
 //
 // Each root stage is one kernel; the stages computed inside it (following
 // compute_at chains) run in that kernel. The rules:
@@ -31,17 +32,10 @@ using namespace schedule_detail;
 
 namespace {
 
-const StageSchedule* stage_named(const Schedule& sch, const std::string& name) {
-  for (const StageSchedule& st : sch.stages()) {
-    if (st.name == name) return &st;
-  }
-  return nullptr;
-}
-
 /// The root stage whose kernel computes st (st itself when at root).
 const StageSchedule* kernel_of(const Schedule& sch, const StageSchedule* st) {
   for (size_t hops = 0; st && st->attach == AttachKind::At && hops <= sch.stages().size(); ++hops)
-    st = stage_named(sch, st->attach_stage);
+    st = find_stage(sch, st->attach_stage);
   return st;
 }
 

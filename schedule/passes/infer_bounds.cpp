@@ -1,5 +1,9 @@
-// Bounds inference: from each stage's schedule data (relations, leaf order,
+// infer_bounds: from each stage's schedule data (relations, leaf order,
 // attachment) to the loops that compute it and the region they cover.
+//
+// Expects: a Schedule the primitives validated. Produces: a StageLoops per
+// stage that is not inlined (region, leaf extents, store indices, value,
+// guards, prefetches), in absolute coordinates; no IR.
 //
 // Stages are planned consumers first. A stage computed at loop L of a
 // consumer T covers what is read of it during one iteration of L: the loops
@@ -7,7 +11,7 @@
 // L run over their whole extent, and so do the loops of every stage computed
 // inside L. That makes regions symbolic in the enclosing loop variables,
 // exactly as Halide's and TVM's bounds inference do.
-#include "schedule/bounds.h"
+#include "schedule/passes/infer_bounds.h"
 
 #include <algorithm>
 
@@ -18,6 +22,7 @@
 #include "dsl/ir_visitor.h"
 #include "dsl/simplify.h"
 #include "dsl/substitute.h"
+#include "schedule/passes/passes.h"
 #include "schedule/schedule_internal.h"
 
 namespace kiln {
@@ -30,36 +35,6 @@ const StageSchedule* find_stage(const Schedule& sch, const std::string& name) {
 }
 
 namespace {
-
-/// Replaces each read of an inlined stage by that stage's body at the read's
-/// indices, and inlines again inside the result, so chains of inlined stages
-/// vanish in one pass.
-class InlineStages : public IRMutator {
- public:
-  explicit InlineStages(const Schedule& sch) : sch_(sch) {}
-
- protected:
-  using IRMutator::visit;
-  Expr visit(const TensorLoad* op, const Expr& e) override {
-    Expr read = IRMutator::visit(op, e);
-    const TensorLoad* load = read.as<TensorLoad>();
-    const StageSchedule* producer = find_stage(sch_, load->op->name);
-    if (!producer || producer->attach != AttachKind::Inline) return read;
-    const OperationNode& p = *producer->op;
-    internal_assert(!p.is_reduction())
-        << "reduction stage '" << p.name << "' is inlined; compute_inline must refuse it";
-    std::map<std::string, Expr> at;
-    for (size_t d = 0; d < p.axis.size(); ++d) at[p.axis[d].name()] = load->indices[d];
-    Expr value = substitute(p.body, at);
-    // A 16-bit stage rounds its values when it stores them; the inlined
-    // value keeps that rounding so results match the stored version.
-    if (p.dtype.is_half_storage()) value = Cast::make(p.dtype, Cast::make(f32(), value));
-    return mutate(value);
-  }
-
- private:
-  const Schedule& sch_;
-};
 
 /// Every read of one tensor: the index lists of its TensorLoads.
 class CollectReads : public IRVisitor {
@@ -82,10 +57,11 @@ class CollectReads : public IRVisitor {
   std::string tensor_;
 };
 
+/// What `reader` reads of `tensor`, through inlined stages.
 std::vector<std::vector<Expr>> reads_of(const std::string& tensor, const StageLoops& reader) {
   CollectReads c(tensor);
-  c.visit_expr(reader.value);
-  c.visit_expr(reader.reduce_condition);
+  c.visit_expr(reader.inlined_value);
+  c.visit_expr(reader.inlined_reduce_condition);
   return c.reads;
 }
 
@@ -344,8 +320,8 @@ std::vector<PrefetchPlan> plan_prefetches(const Schedule& sch, const StageLoops&
                  << ") of stage '" << st.name << "' cannot be placed: " << problem;
     }
     CollectReads reads(p.tensor);
-    reads.visit_expr(plan.value);
-    reads.visit_expr(plan.reduce_condition);
+    reads.visit_expr(plan.inlined_value);
+    reads.visit_expr(plan.inlined_reduce_condition);
     if (reads.reads.empty()) {
       user_error << "prefetch(" << p.tensor << ", " << p.at << ", " << p.from << ", " << p.offset
                  << "): stage '" << st.name << "' no longer reads " << p.tensor
@@ -384,7 +360,7 @@ std::vector<PrefetchPlan> plan_prefetches(const Schedule& sch, const StageLoops&
 }
 
 /// The loops of stage st computing `region`. Adds its leaf loops to `loops`.
-StageLoops plan_stage(const StageSchedule& st, std::vector<Range> region, InlineStages& inliner,
+StageLoops plan_stage(const Schedule& sch, const StageSchedule& st, std::vector<Range> region,
                       Scope& loops) {
   const OperationNode& op = *st.op;
   const Reduce* reduce = op.body.as<Reduce>();
@@ -440,9 +416,13 @@ StageLoops plan_stage(const StageSchedule& st, std::vector<Range> region, Inline
     out.store_indices.push_back(v);
   }
   Expr body = reduce ? reduce->source : op.body;
-  out.value = substitute(inliner.mutate(body), axis_value);
+  out.value = substitute(body, axis_value);
   if (reduce && reduce->condition.defined())
-    out.reduce_condition = substitute(inliner.mutate(reduce->condition), axis_value);
+    out.reduce_condition = substitute(reduce->condition, axis_value);
+  // Regions follow what is really read: through the inlined stages, which
+  // inline_stages substitutes in the IR the same way.
+  out.inlined_value = inline_stages(out.value, sch);
+  out.inlined_reduce_condition = inline_stages(out.reduce_condition, sch);
 
   out.guards = split_tail_guards(st, extent, value, loops);
   return out;
@@ -463,10 +443,9 @@ bool is_output(const Schedule& sch, const std::string& name) {
 
 }  // namespace
 
-std::map<std::string, StageLoops> infer_bounds(const Schedule& sch) {
-  std::map<std::string, StageLoops> planned;
+StagePlans infer_bounds(const Schedule& sch) {
+  StagePlans planned;
   Scope loops;  // the range of every leaf loop planned so far
-  InlineStages inliner(sch);
   const std::vector<StageSchedule>& stages = sch.stages();
   // Consumers first: a stage's region depends on its readers' loops.
   for (auto st = stages.rbegin(); st != stages.rend(); ++st) {
@@ -476,7 +455,7 @@ std::map<std::string, StageLoops> infer_bounds(const Schedule& sch) {
             << "output '" << st->name << "' is inlined; compute_inline must refuse it";
         break;
       case AttachKind::Root:
-        planned[st->name] = plan_stage(*st, whole_domain(*st->op), inliner, loops);
+        planned[st->name] = plan_stage(sch, *st, whole_domain(*st->op), loops);
         planned[st->name].prefetches = plan_prefetches(sch, planned[st->name], loops);
         break;
       case AttachKind::At: {
@@ -484,7 +463,7 @@ std::map<std::string, StageLoops> infer_bounds(const Schedule& sch) {
             << "output '" << st->name << "' is computed at " << st->attach_loop
             << "; an output covers its whole domain, compute_at must refuse it";
         std::vector<Range> region = required_region(*st, sch, planned, loops);
-        StageLoops plan = plan_stage(*st, std::move(region), inliner, loops);
+        StageLoops plan = plan_stage(sch, *st, std::move(region), loops);
         std::vector<LoopGuard> domain = domain_guards(plan, loops);
         plan.guards.insert(plan.guards.end(), domain.begin(), domain.end());
         plan.prefetches = plan_prefetches(sch, plan, loops);

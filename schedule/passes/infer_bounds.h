@@ -1,7 +1,8 @@
 #pragma once
 /// \file
-/// Bounds inference and the loop structure of every stage (internal to
-/// lowering; build_loop_nests is its only user).
+/// Bounds inference and the loop structure of every stage: the first step
+/// of lowering, on the schedule's data (no IR exists yet). Its result is
+/// what build_loop_nests turns into loops.
 ///
 /// For each stage that is not inlined, from its StageSchedule:
 /// - the region it is computed over: the whole domain for a root stage; for
@@ -69,11 +70,15 @@ struct StageLoops {
   int reduction_depth = 0;
   /// The absolute coordinate of each spatial axis, in leaf loop variables.
   std::vector<Expr> store_indices;
-  /// What the innermost statement computes, in leaf loop variables, with
-  /// inlined stages substituted: the stored value, or a reduction's source.
+  /// What the innermost statement computes, in leaf loop variables: the
+  /// stored value, or a reduction's source. Reads of inlined stages are
+  /// still reads here; the inline_stages pass substitutes them in the IR.
   Expr value;
   /// A reduction's condition (undefined: unconditional).
   Expr reduce_condition;
+  /// value and reduce_condition with inlined stages substituted: what the
+  /// stage really reads, which regions and prefetches are inferred from.
+  Expr inlined_value, inlined_reduce_condition;
   /// Split tails and, for attached stages, the stage's own domain.
   std::vector<LoopGuard> guards;
   /// The stage's software prefetches, in the order applied.
@@ -81,9 +86,13 @@ struct StageLoops {
 };
 
 /// The loop structure of every stage that is not inlined, by stage name.
-/// Stages are processed consumers first, since a stage's region depends on
-/// how its consumers' loops read it.
-std::map<std::string, StageLoops> infer_bounds(const Schedule& sch);
+using StagePlans = std::map<std::string, StageLoops>;
+
+/// Plans every stage that is not inlined. Stages are processed consumers
+/// first, since a stage's region depends on how its consumers' loops read
+/// it. Refuses (UserError) a vectorized or unrolled loop whose extent turns
+/// out not constant or too large, and a prefetch that cannot be placed.
+StagePlans infer_bounds(const Schedule& sch);
 
 /// The stage of that name, or nullptr (placeholders have no stage).
 const StageSchedule* find_stage(const Schedule& sch, const std::string& name);
