@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 #include <random>
+#include <sstream>
 
 #include "autotune/database_impl.h"
 #include "autotune/database_schema.h"
@@ -44,6 +45,7 @@ WorkloadKey workload_from_row(const sqlite::Statement& st) {
   w.options = st.text(3);
   w.target = st.text(4);
   w.hardware = st.text(5);
+  read_typed_fields(w);
   return w;
 }
 
@@ -110,6 +112,70 @@ int64_t insert_record(sqlite3* db, const std::string& path, const TuningRecord& 
 }
 
 }  // namespace db_rows
+
+namespace {
+
+// Splits "A=1,B=2" into its NAME=VALUE entries; false when one is not.
+bool split_assignments(const std::string& text,
+                       std::vector<std::pair<std::string, std::string>>* out,
+                       std::string* bad_entry) {
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      *bad_entry = item;
+      return false;
+    }
+    out->emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  return true;
+}
+
+// The whole of text as a decimal integer.
+std::optional<int64_t> parse_integer(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE || std::isspace(static_cast<unsigned char>(text[0])))
+    return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+void read_typed_fields(WorkloadKey& w) {
+  w.sizes.clear();
+  w.op_options.clear();
+  w.typed_error.clear();
+  w.threads = 0;
+  // HardwareFingerprint::str() ends in ";threads=N"; a GPU's has none.
+  const std::string tag = ";threads=";
+  if (const size_t p = w.hardware.rfind(tag); p != std::string::npos) {
+    w.threads = static_cast<int>(parse_integer(w.hardware.substr(p + tag.size())).value_or(0));
+  }
+  std::vector<std::pair<std::string, std::string>> shape, options;
+  std::string bad;
+  if (!split_assignments(w.shape, &shape, &bad)) {
+    w.typed_error = "shape entry '" + bad + "' is not NAME=VALUE";
+    return;
+  }
+  if (!split_assignments(w.options, &options, &bad)) {
+    w.typed_error = "options entry '" + bad + "' is not NAME=VALUE";
+    return;
+  }
+  for (const auto& [name, value] : shape) {
+    const std::optional<int64_t> n = parse_integer(value);
+    if (!n) {
+      w.typed_error = "size " + name + "=" + value + " is not an integer";
+      w.sizes.clear();
+      return;
+    }
+    w.sizes[name] = *n;
+  }
+  for (const auto& [name, value] : options) w.op_options[name] = value;
+}
 
 namespace {
 

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "ops/op_values.h"
+
 namespace kiln {
 
 /// The machine a measurement was taken on: CPU model and features (or GPU
@@ -35,6 +37,11 @@ struct HardwareFingerprint {
 /// What was tuned: an op at concrete sizes and options, for a target, on a
 /// machine. `key` is a hex digest of the structural hash of the definition,
 /// the sizes, dtypes, target string and hardware fingerprint.
+///
+/// The strings are what the database stores and the key digests; the typed
+/// fields below them say the same, filled where a key is made
+/// (make_workload_key, make_gpu_workload_key) and where one is read back
+/// (the database, an import), so no reader parses the strings again.
 struct WorkloadKey {
   std::string key;          ///< 16+ hex digits
   std::string op;           ///< "matmul"
@@ -42,7 +49,22 @@ struct WorkloadKey {
   std::string options;      ///< "dtype=f32" (sorted), may be empty
   std::string target;       ///< Target::str()
   std::string hardware;     ///< HardwareFingerprint::str()
+
+  OpSizes sizes;            ///< shape: {"M": 1024, ...}
+  OpOptions op_options;     ///< options: {"dtype": "f32"}
+  /// The thread count of a CPU workload's hardware ("...;threads=4"); 0
+  /// for a GPU's, which has none.
+  int threads = 0;
+  /// Why shape or options could not be read back, for a row no kiln wrote
+  /// (sizes and op_options are then empty); empty when they could.
+  std::string typed_error;
 };
+
+/// Fills w's typed fields from its shape, options and hardware strings
+/// (the one place they are parsed); a string that is not what kiln writes
+/// sets typed_error instead of throwing, so one bad row cannot hide a
+/// database's others.
+void read_typed_fields(WorkloadKey& w);
 
 /// A vendor library's time for a workload, measured by kiln_bench_ops
 /// beside kiln's (bench/ops, `--db`). Not a schedule: reports show it next

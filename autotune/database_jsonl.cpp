@@ -109,6 +109,7 @@ ImportLine parse_line(const std::string& text, int line) {
     w.target = f.text("target");
     w.hardware = f.text("hardware");
     if (w.key.empty()) f.bad("key", "a non-empty string");
+    read_typed_fields(w);
     out.workload = w;
     return out;
   }
@@ -163,11 +164,9 @@ void validate_record(const TuningRecord& r, const WorkloadKey& w, int line) {
              ", not a finite non-negative number");
   }
   const Op* op = nullptr;
-  StoredSizes sizes;
   try {
     op = &find_op(w.op);
-    sizes = parse_stored_sizes(w);
-    const ComputeDef def = op->define(sizes.sizes, sizes.options);
+    const ComputeDef def = define_stored_workload(*op, w);
     Schedule::replay(def, Trace::from_json(r.trace_json));
   } catch (const Error& e) {
     std::string why = e.what();
@@ -180,7 +179,7 @@ void validate_record(const TuningRecord& r, const WorkloadKey& w, int line) {
     refuse("an ok record takes " + std::to_string(r.median_ms) +
            " ms; a measured kernel takes between 1 ns and a day");
   }
-  const double flops = op->flops(op->resolve_sizes(sizes.sizes), op->resolve_options(sizes.options));
+  const double flops = op->flops(op->resolve_sizes(w.sizes), op->resolve_options(w.op_options));
   const double want = flops / (r.median_ms * 1e6);
   if (flops > 0 && std::abs(r.gflops - want) > 0.01 * want) {
     refuse("the record claims " + std::to_string(r.gflops) + " GFLOP/s, but " + w.op + " " +

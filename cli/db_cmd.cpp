@@ -221,10 +221,16 @@ struct Verdict {
   double now_ms = 0;
 };
 
-// "cpu=...;features=...;threads=4" -> 4; 0 when absent.
-int threads_of(const std::string& hardware) {
-  const size_t p = hardware.rfind("threads=");
-  return p == std::string::npos ? 0 : std::atoi(hardware.c_str() + p + 8);
+// The workload as `kiln tune` made it, from the stored key's typed sizes
+// and options.
+Workload stored_workload(const WorkloadKey& w) {
+  Workload wl;
+  wl.op = &find_op(w.op);
+  if (!w.typed_error.empty()) user_error << "workload " << w.key << ": " << w.typed_error;
+  wl.sizes = wl.op->resolve_sizes(w.sizes);
+  wl.options = wl.op->resolve_options(w.op_options);
+  wl.def = wl.op->define(wl.sizes, wl.options);
+  return wl;
 }
 
 // Rebuilds the workload from its op, shape and options, replays the best
@@ -238,7 +244,7 @@ Verdict verify_one(const WorkloadKey& w, const TuningRecord& best) {
     v.detail = "tuned for another target (" + short_target(w.target) + ")";
     return v;
   }
-  const int threads = threads_of(w.hardware);
+  const int threads = w.threads;
   if (HardwareFingerprint::host(threads).str() != w.hardware) {
     v.status = "skipped";
     v.detail = "tuned on other hardware (" + w.hardware + ")";
@@ -246,8 +252,7 @@ Verdict verify_one(const WorkloadKey& w, const TuningRecord& best) {
   }
   try {
     set_num_threads(threads);
-    const Workload wl =
-        make_workload(w.op, w.options.empty() ? w.shape : w.shape + "," + w.options);
+    const Workload wl = stored_workload(w);
     const WorkloadKey now = make_workload_key(*wl.op, wl.def, wl.sizes, wl.options, target, threads);
     const Schedule sch = Schedule::replay(wl.def, Trace::from_json(best.trace_json));
     const std::shared_ptr<const CompiledKernel> kernel = compile_jit(lower(sch), target);

@@ -36,11 +36,12 @@ std::vector<RecordSource> infer_sources(const std::vector<TuningRecord>& records
 
 // The op's counts; 0 when this kiln cannot rebuild the workload's sizes.
 void set_counts(WorkloadReport& w) {
+  w.flops = w.bytes = 0;
+  if (!w.workload.typed_error.empty()) return;
   try {
     const Op& op = find_op(w.workload.op);
-    const StoredSizes s = parse_stored_sizes(w.workload);
-    w.flops = op.flops(s.sizes, s.options);
-    w.bytes = op.bytes(s.sizes, s.options);
+    w.flops = op.flops(w.workload.sizes, w.workload.op_options);
+    w.bytes = op.bytes(w.workload.sizes, w.workload.op_options);
   } catch (const std::exception&) {
     w.flops = w.bytes = 0;
   }
