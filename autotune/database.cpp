@@ -14,6 +14,8 @@
 #include <random>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "autotune/database_impl.h"
 #include "autotune/database_schema.h"
 #include "dsl/error.h"
@@ -34,6 +36,10 @@ TuningRecord record_from_row(const sqlite::Statement& st) {
   r.created_unix = st.int64(8);
   r.kiln_version = st.text(9);
   r.uuid = st.text(10);
+  // The schema's CHECK admits only the four names; a knobs_json that is not
+  // an object (written by hand) reads as no knobs.
+  knobs_from_json(st.text(11), &r.knobs);
+  r.source = parse_record_source(st.text(12)).value_or(RecordSource::Search);
   return r;
 }
 
@@ -47,6 +53,26 @@ WorkloadKey workload_from_row(const sqlite::Statement& st) {
   w.hardware = st.text(5);
   read_typed_fields(w);
   return w;
+}
+
+std::string knobs_to_json(const KnobValues& knobs) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : knobs) j[name] = value;
+  return j.dump();
+}
+
+bool knobs_from_json(const std::string& text, KnobValues* knobs) {
+  knobs->clear();
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return false;
+  for (const auto& [name, value] : j.items()) {
+    if (!value.is_number_integer()) {
+      knobs->clear();
+      return false;
+    }
+    (*knobs)[name] = value.get<int64_t>();
+  }
+  return true;
 }
 
 bool valid_status(const std::string& s) {
@@ -101,13 +127,14 @@ bool has_workload(sqlite3* db, const std::string& path, const std::string& key) 
 int64_t insert_record(sqlite3* db, const std::string& path, const TuningRecord& r) {
   sqlite::Statement st(db, path,
                        "INSERT INTO records (workload_key, trace_json, status, error, median_ms, "
-                       "gflops, compile_ms, created_unix, kiln_version, uuid) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                       "gflops, compile_ms, created_unix, kiln_version, uuid, knobs_json, source) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   internal_assert(is_uuid(r.uuid)) << "insert_record: '" << r.uuid << "' is not a uuid";
   st.bind_text(1, r.workload_key).bind_text(2, r.trace_json).bind_text(3, r.status);
   st.bind_text(4, r.error).bind_real(5, r.median_ms).bind_real(6, r.gflops);
   st.bind_real(7, r.compile_ms).bind_int(8, r.created_unix).bind_text(9, r.kiln_version);
-  st.bind_text(10, r.uuid).run();
+  st.bind_text(10, r.uuid).bind_text(11, knobs_to_json(r.knobs));
+  st.bind_text(12, source_name(r.source)).run();
   return sqlite3_last_insert_rowid(db);
 }
 
@@ -175,6 +202,24 @@ void read_typed_fields(WorkloadKey& w) {
     w.sizes[name] = *n;
   }
   for (const auto& [name, value] : options) w.op_options[name] = value;
+}
+
+const char* source_name(RecordSource s) {
+  switch (s) {
+    case RecordSource::Default: return "default";
+    case RecordSource::Search: return "search";
+    case RecordSource::Confirm: return "confirm";
+    case RecordSource::Import: return "import";
+  }
+  return "search";
+}
+
+std::optional<RecordSource> parse_record_source(const std::string& name) {
+  for (RecordSource s : {RecordSource::Default, RecordSource::Search, RecordSource::Confirm,
+                         RecordSource::Import}) {
+    if (name == source_name(s)) return s;
+  }
+  return std::nullopt;
 }
 
 namespace {

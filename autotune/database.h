@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "autotune/knob_values.h"
 #include "ops/op_values.h"
 
 namespace kiln {
@@ -78,11 +79,30 @@ struct VendorFigure {
   std::string kiln_version;  ///< "": this kiln, when added
 };
 
+/// How a record came to be (stored since schema version 4).
+enum class RecordSource {
+  Default,  ///< the op's default schedule, measured at the start of a tune
+  Search,   ///< a candidate of the search
+  Confirm,  ///< a schedule measured again at the end of a tune (autotune/confirm.h)
+  Import,   ///< `kiln db import` of a line that does not say
+};
+/// "default", "search", "confirm", "import": the stored and exported name.
+const char* source_name(RecordSource s);
+/// The source named `name`, or nothing for another word.
+std::optional<RecordSource> parse_record_source(const std::string& name);
+
 /// One measurement of one schedule of one workload.
 struct TuningRecord {
   int64_t id = 0;                 ///< assigned by the database
   std::string workload_key;
-  std::string trace_json;         ///< Trace::to_json of the schedule
+  /// Trace::to_json of the schedule, compact (stored_trace_json in
+  /// autotune/search.h), and nothing else: the same text for the same
+  /// schedule, however it was found.
+  std::string trace_json;
+  /// The search-space knobs that built the schedule; none for one that
+  /// knobs did not make (the op's default).
+  KnobValues knobs;
+  RecordSource source = RecordSource::Search;
   /// "ok", "invalid" (wrong result), "compile_error", "crash", "timeout",
   /// "rejected" (illegal trace, not compiled).
   std::string status = "ok";
@@ -195,12 +215,16 @@ class TuningDatabase {
   /// deleted.
   int64_t prune(bool invalid, int64_t older_than_unix);
   /// JSON Lines: one line per workload ({"workload": {...}}) followed by
-  /// its records ({"record": {...}}, uuid included). import_jsonl checks
-  /// every line before it writes any, then adds them in one transaction;
-  /// it skips a record whose uuid the database holds, and a record without
-  /// one (exported by an older kiln) when an equal record is stored: the
-  /// same workload, trace, created time, status, error, figures and kiln
-  /// version. Such a record gets a new uuid.
+  /// its records ({"record": {...}}, uuid, knobs and source included).
+  /// import_jsonl checks every line before it writes any, then adds them
+  /// in one transaction; it skips a record whose uuid the database holds,
+  /// and a record without one (exported by an older kiln) when an equal
+  /// record is stored: the same workload, trace, created time, status,
+  /// error, figures and kiln version. Such a record gets a new uuid. A
+  /// record keeps the source its line gives; a line without one (an older
+  /// kiln's) is an Import, or the Default when its trace carries the
+  /// default's mark; such a trace's knobs and mark move out of it, as
+  /// tuning_db/migrate_v4.sql moves them for stored records.
   void export_jsonl(std::ostream& out) const;
   ImportCounts import_jsonl(std::istream& in);
 

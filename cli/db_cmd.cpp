@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "autotune/database.h"
+#include "autotune/space.h"
 #include "autotune/timing.h"
 #include "autotune/verify.h"
 #include "autotune/workload.h"
@@ -63,7 +64,9 @@ nlohmann::json record_json(const TuningRecord& r) {
           {"created_unix", r.created_unix},
           {"kiln_version", r.kiln_version},
           {"trace_json", r.trace_json},
-          {"uuid", r.uuid}};
+          {"uuid", r.uuid},
+          {"knobs", r.knobs},
+          {"source", source_name(r.source)}};
 }
 
 nlohmann::json workload_json(const WorkloadKey& w) {
@@ -142,16 +145,19 @@ int run_show(const DbArgs& a) {
               w.op.c_str(), w.shape.c_str(), w.options.empty() ? "" : ",", w.options.c_str(),
               w.target.c_str(), w.hardware.c_str());
   std::printf("%zu record%s (* = best)\n", records.size(), records.size() == 1 ? "" : "s");
-  std::printf("  %6s  %-13s  %10s  %9s  %10s  %-16s  %-8s  %s\n", "id", "status", "median ms",
-              "GFLOP/s", "compile ms", "created (UTC)", "kiln", "error");
+  std::printf("  %6s  %-13s  %-7s  %10s  %9s  %10s  %-16s  %-8s  %s\n", "id", "status", "source",
+              "median ms", "GFLOP/s", "compile ms", "created (UTC)", "kiln", "error");
   for (const TuningRecord& r : records) {
     const bool is_best = best && best->id == r.id;
-    std::printf("%c %6lld  %-13s  %10.4f  %9.1f  %10.1f  %-16s  %-8s  %s\n", is_best ? '*' : ' ',
-                static_cast<long long>(r.id), r.status.c_str(), r.median_ms, r.gflops,
-                r.compile_ms, utc_date(r.created_unix).c_str(), r.kiln_version.c_str(),
-                r.error.c_str());
+    std::printf("%c %6lld  %-13s  %-7s  %10.4f  %9.1f  %10.1f  %-16s  %-8s  %s\n",
+                is_best ? '*' : ' ', static_cast<long long>(r.id), r.status.c_str(),
+                source_name(r.source), r.median_ms, r.gflops, r.compile_ms,
+                utc_date(r.created_unix).c_str(), r.kiln_version.c_str(), r.error.c_str());
   }
-  if (best) std::printf("best trace:\n%s\n", best->trace_json.c_str());
+  if (best) {
+    std::printf("best trace:\n%s\n", best->trace_json.c_str());
+    if (!best->knobs.empty()) std::printf("its knobs: %s\n", SearchSpace::describe(best->knobs).c_str());
+  }
   return 0;
 }
 
