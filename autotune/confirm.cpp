@@ -42,15 +42,20 @@ int confirm_front_runners(TrialLoop& loop, TuningDatabase& db, const std::string
                           const MeasureTrace& measure_trace, TuneResult& result,
                           const ConfirmOptions& options) {
   const std::string& key = result.workload.key;
+  const std::vector<TuningRecord> records = db.records(key);
   const std::vector<std::string> traces =
-      front_runner_traces(db.records(key), default_json, options.front_runners);
+      front_runner_traces(records, default_json, options.front_runners);
   // Nothing to compare: one schedule measured again tells nothing new.
   if (traces.size() < 2) return 0;
+  // A run again carries the knobs of the trace's first record, so each of
+  // its records says which knobs it measured.
+  std::map<std::string, KnobValues> knobs;
+  for (const TuningRecord& r : records) knobs.emplace(r.trace_json, r.knobs);
   int added = 0;
   auto measure_again = [&](const std::string& trace) {
     double compile_ms = 0;
     const MeasureResult m = measure_trace(trace, &compile_ms);
-    loop.record(trace, m, compile_ms);
+    loop.record(trace, knobs[trace], RecordSource::Confirm, m, compile_ms);
     ++added;
   };
   for (int round = 0; round < options.rounds; ++round) {
@@ -72,6 +77,8 @@ int confirm_front_runners(TrialLoop& loop, TuningDatabase& db, const std::string
     result.best_median_ms = best->median_ms;
     result.best_gflops = best->gflops;
     result.best_trace_json = best->trace_json;
+    result.best_knobs = best->knobs;
+    result.best_source = best->source;
   }
   set_default_figures(db, key, default_json, result);
   result.curve.emplace_back(seconds_since(loop.start_time()), result.best_gflops);

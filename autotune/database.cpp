@@ -12,6 +12,9 @@
 #include <cstring>
 #include <ctime>
 #include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "autotune/database_impl.h"
 #include "autotune/database_schema.h"
@@ -33,6 +36,10 @@ TuningRecord record_from_row(const sqlite::Statement& st) {
   r.created_unix = st.int64(8);
   r.kiln_version = st.text(9);
   r.uuid = st.text(10);
+  // The schema's CHECK admits only the four names; a knobs_json that is not
+  // an object (written by hand) reads as no knobs.
+  knobs_from_json(st.text(11), &r.knobs);
+  r.source = parse_record_source(st.text(12)).value_or(RecordSource::Search);
   return r;
 }
 
@@ -44,7 +51,28 @@ WorkloadKey workload_from_row(const sqlite::Statement& st) {
   w.options = st.text(3);
   w.target = st.text(4);
   w.hardware = st.text(5);
+  read_typed_fields(w);
   return w;
+}
+
+std::string knobs_to_json(const KnobValues& knobs) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : knobs) j[name] = value;
+  return j.dump();
+}
+
+bool knobs_from_json(const std::string& text, KnobValues* knobs) {
+  knobs->clear();
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return false;
+  for (const auto& [name, value] : j.items()) {
+    if (!value.is_number_integer()) {
+      knobs->clear();
+      return false;
+    }
+    (*knobs)[name] = value.get<int64_t>();
+  }
+  return true;
 }
 
 bool valid_status(const std::string& s) {
@@ -99,17 +127,100 @@ bool has_workload(sqlite3* db, const std::string& path, const std::string& key) 
 int64_t insert_record(sqlite3* db, const std::string& path, const TuningRecord& r) {
   sqlite::Statement st(db, path,
                        "INSERT INTO records (workload_key, trace_json, status, error, median_ms, "
-                       "gflops, compile_ms, created_unix, kiln_version, uuid) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                       "gflops, compile_ms, created_unix, kiln_version, uuid, knobs_json, source) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   internal_assert(is_uuid(r.uuid)) << "insert_record: '" << r.uuid << "' is not a uuid";
   st.bind_text(1, r.workload_key).bind_text(2, r.trace_json).bind_text(3, r.status);
   st.bind_text(4, r.error).bind_real(5, r.median_ms).bind_real(6, r.gflops);
   st.bind_real(7, r.compile_ms).bind_int(8, r.created_unix).bind_text(9, r.kiln_version);
-  st.bind_text(10, r.uuid).run();
+  st.bind_text(10, r.uuid).bind_text(11, knobs_to_json(r.knobs));
+  st.bind_text(12, source_name(r.source)).run();
   return sqlite3_last_insert_rowid(db);
 }
 
 }  // namespace db_rows
+
+namespace {
+
+// Splits "A=1,B=2" into its NAME=VALUE entries; false when one is not.
+bool split_assignments(const std::string& text,
+                       std::vector<std::pair<std::string, std::string>>* out,
+                       std::string* bad_entry) {
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      *bad_entry = item;
+      return false;
+    }
+    out->emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  return true;
+}
+
+// The whole of text as a decimal integer.
+std::optional<int64_t> parse_integer(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE || std::isspace(static_cast<unsigned char>(text[0])))
+    return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+void read_typed_fields(WorkloadKey& w) {
+  w.sizes.clear();
+  w.op_options.clear();
+  w.typed_error.clear();
+  w.threads = 0;
+  // HardwareFingerprint::str() ends in ";threads=N"; a GPU's has none.
+  const std::string tag = ";threads=";
+  if (const size_t p = w.hardware.rfind(tag); p != std::string::npos) {
+    w.threads = static_cast<int>(parse_integer(w.hardware.substr(p + tag.size())).value_or(0));
+  }
+  std::vector<std::pair<std::string, std::string>> shape, options;
+  std::string bad;
+  if (!split_assignments(w.shape, &shape, &bad)) {
+    w.typed_error = "shape entry '" + bad + "' is not NAME=VALUE";
+    return;
+  }
+  if (!split_assignments(w.options, &options, &bad)) {
+    w.typed_error = "options entry '" + bad + "' is not NAME=VALUE";
+    return;
+  }
+  for (const auto& [name, value] : shape) {
+    const std::optional<int64_t> n = parse_integer(value);
+    if (!n) {
+      w.typed_error = "size " + name + "=" + value + " is not an integer";
+      w.sizes.clear();
+      return;
+    }
+    w.sizes[name] = *n;
+  }
+  for (const auto& [name, value] : options) w.op_options[name] = value;
+}
+
+const char* source_name(RecordSource s) {
+  switch (s) {
+    case RecordSource::Default: return "default";
+    case RecordSource::Search: return "search";
+    case RecordSource::Confirm: return "confirm";
+    case RecordSource::Import: return "import";
+  }
+  return "search";
+}
+
+std::optional<RecordSource> parse_record_source(const std::string& name) {
+  for (RecordSource s : {RecordSource::Default, RecordSource::Search, RecordSource::Confirm,
+                         RecordSource::Import}) {
+    if (name == source_name(s)) return s;
+  }
+  return std::nullopt;
+}
 
 namespace {
 

@@ -20,6 +20,9 @@
 #include <string>
 #include <vector>
 
+#include "autotune/knob_values.h"
+#include "ops/op_values.h"
+
 namespace kiln {
 
 /// The machine a measurement was taken on: CPU model and features (or GPU
@@ -35,6 +38,11 @@ struct HardwareFingerprint {
 /// What was tuned: an op at concrete sizes and options, for a target, on a
 /// machine. `key` is a hex digest of the structural hash of the definition,
 /// the sizes, dtypes, target string and hardware fingerprint.
+///
+/// The strings are what the database stores and the key digests; the typed
+/// fields below them say the same, filled where a key is made
+/// (make_workload_key, make_gpu_workload_key) and where one is read back
+/// (the database, an import), so no reader parses the strings again.
 struct WorkloadKey {
   std::string key;          ///< 16+ hex digits
   std::string op;           ///< "matmul"
@@ -42,7 +50,22 @@ struct WorkloadKey {
   std::string options;      ///< "dtype=f32" (sorted), may be empty
   std::string target;       ///< Target::str() (base/target.h)
   std::string hardware;     ///< HardwareFingerprint::str()
+
+  OpSizes sizes;            ///< shape: {"M": 1024, ...}
+  OpOptions op_options;     ///< options: {"dtype": "f32"}
+  /// The thread count of a CPU workload's hardware ("...;threads=4"); 0
+  /// for a GPU's, which has none.
+  int threads = 0;
+  /// Why shape or options could not be read back, for a row no kiln wrote
+  /// (sizes and op_options are then empty); empty when they could.
+  std::string typed_error;
 };
+
+/// Fills w's typed fields from its shape, options and hardware strings
+/// (the one place they are parsed); a string that is not what kiln writes
+/// sets typed_error instead of throwing, so one bad row cannot hide a
+/// database's others.
+void read_typed_fields(WorkloadKey& w);
 
 /// A vendor library's time for a workload, measured by kiln_bench_ops
 /// beside kiln's (bench/ops, `--db`). Not a schedule: reports show it next
@@ -56,11 +79,30 @@ struct VendorFigure {
   std::string kiln_version;  ///< "": this kiln, when added
 };
 
+/// How a record came to be (stored since schema version 4).
+enum class RecordSource {
+  Default,  ///< the op's default schedule, measured at the start of a tune
+  Search,   ///< a candidate of the search
+  Confirm,  ///< a schedule measured again at the end of a tune (autotune/confirm.h)
+  Import,   ///< `kiln db import` of a line that does not say
+};
+/// "default", "search", "confirm", "import": the stored and exported name.
+const char* source_name(RecordSource s);
+/// The source named `name`, or nothing for another word.
+std::optional<RecordSource> parse_record_source(const std::string& name);
+
 /// One measurement of one schedule of one workload.
 struct TuningRecord {
   int64_t id = 0;                 ///< assigned by the database
   std::string workload_key;
-  std::string trace_json;         ///< Trace::to_json of the schedule
+  /// Trace::to_json of the schedule, compact (stored_trace_json in
+  /// autotune/search.h), and nothing else: the same text for the same
+  /// schedule, however it was found.
+  std::string trace_json;
+  /// The search-space knobs that built the schedule; none for one that
+  /// knobs did not make (the op's default).
+  KnobValues knobs;
+  RecordSource source = RecordSource::Search;
   /// "ok", "invalid" (wrong result), "compile_error", "crash", "timeout",
   /// "rejected" (illegal trace, not compiled).
   std::string status = "ok";
@@ -173,12 +215,16 @@ class TuningDatabase {
   /// deleted.
   int64_t prune(bool invalid, int64_t older_than_unix);
   /// JSON Lines: one line per workload ({"workload": {...}}) followed by
-  /// its records ({"record": {...}}, uuid included). import_jsonl checks
-  /// every line before it writes any, then adds them in one transaction;
-  /// it skips a record whose uuid the database holds, and a record without
-  /// one (exported by an older kiln) when an equal record is stored: the
-  /// same workload, trace, created time, status, error, figures and kiln
-  /// version. Such a record gets a new uuid.
+  /// its records ({"record": {...}}, uuid, knobs and source included).
+  /// import_jsonl checks every line before it writes any, then adds them
+  /// in one transaction; it skips a record whose uuid the database holds,
+  /// and a record without one (exported by an older kiln) when an equal
+  /// record is stored: the same workload, trace, created time, status,
+  /// error, figures and kiln version. Such a record gets a new uuid. A
+  /// record keeps the source its line gives; a line without one (an older
+  /// kiln's) is an Import, or the Default when its trace carries the
+  /// default's mark; such a trace's knobs and mark move out of it, as
+  /// tuning_db/migrate_v4.sql moves them for stored records.
   void export_jsonl(std::ostream& out) const;
   ImportCounts import_jsonl(std::istream& in);
 

@@ -31,14 +31,21 @@ namespace db_rows {
 /// The columns record_from_row reads, in its order.
 constexpr const char* kRecordColumns =
     "id, workload_key, trace_json, status, error, median_ms, gflops, compile_ms, created_unix, "
-    "kiln_version, uuid";
+    "kiln_version, uuid, knobs_json, source";
 /// How many columns kRecordColumns names.
-constexpr int kRecordColumnCount = 11;
+constexpr int kRecordColumnCount = 13;
 /// The columns workload_from_row reads, in its order.
 constexpr const char* kWorkloadColumns = "key, op, shape, options, target, hardware";
 
 TuningRecord record_from_row(const sqlite::Statement& st);
 WorkloadKey workload_from_row(const sqlite::Statement& st);
+
+/// Knobs as the knobs_json column and exports hold them: a JSON object of
+/// integers, by name ("{}" for none).
+std::string knobs_to_json(const KnobValues& knobs);
+/// The knobs of such an object's text; false (and nothing) when it is not
+/// one.
+bool knobs_from_json(const std::string& text, KnobValues* knobs);
 
 /// Whether status is one of the statuses TuningRecord lists.
 bool valid_status(const std::string& status);

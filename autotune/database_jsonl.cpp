@@ -1,12 +1,16 @@
 // Export and import of the tuning database as JSON Lines, to move results
 // between machines:
 //   {"workload": {"key": ..., "op": ..., "shape": ..., "options": ..., "target": ..., "hardware": ...}}
-//   {"record": {"workload_key": ..., "trace_json": ..., "status": ..., ..., "uuid": ...}}
+//   {"record": {"workload_key": ..., "trace_json": ..., "status": ..., ..., "uuid": ...,
+//               "knobs": {...}, "source": ...}}
 // Import reads and checks the whole file before writing anything (each
 // record's trace replayed on its workload, its figures possible), then adds
 // everything in one transaction: a bad line leaves the database unchanged.
 // A record is known by its uuid; exports of kilns before schema version 2
 // have none, and their records are known by all their fields instead.
+// Exports before schema version 4 have no knobs or source: their traces
+// carry the knobs and the default's mark, which are split off as the
+// migration to version 4 splits them (tuning_db/migrate_v4.sql).
 #include <cctype>
 #include <cmath>
 #include <istream>
@@ -38,7 +42,8 @@ json record_json(const TuningRecord& r) {
           {"status", r.status},             {"error", r.error},
           {"median_ms", r.median_ms},       {"gflops", r.gflops},
           {"compile_ms", r.compile_ms},     {"created_unix", r.created_unix},
-          {"kiln_version", r.kiln_version}, {"uuid", r.uuid}};
+          {"kiln_version", r.kiln_version}, {"uuid", r.uuid},
+          {"knobs", r.knobs},               {"source", source_name(r.source)}};
 }
 
 // Reads fields of one line's object, naming the line and field in errors.
@@ -57,6 +62,18 @@ class Fields {
     if (!v) return 0;
     if (!v->is_number()) bad(name, "a number");
     return v->get<double>();
+  }
+  /// A JSON object of integers, by name; nothing when absent.
+  std::optional<KnobValues> knobs(const char* name) const {
+    const json* v = find(name, false);
+    if (!v) return std::nullopt;
+    KnobValues out;
+    if (!v->is_object()) bad(name, "an object of integers");
+    for (const auto& [key, value] : v->items()) {
+      if (!value.is_number_integer()) bad(name, "an object of integers");
+      out[key] = value.get<int64_t>();
+    }
+    return out;
   }
   int64_t integer(const char* name) const {
     const json* v = find(name, true);
@@ -89,6 +106,25 @@ struct ImportLine {
   std::optional<TuningRecord> record;
 };
 
+// A record of an export before schema version 4: its trace_json may carry
+// "knobs" and the default's "source": "default". Takes them out of the
+// trace into the record (knobs only when the line gave none) and returns
+// whether the trace said it was the default's.
+bool split_legacy_trace(TuningRecord& r, bool has_knobs) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(r.trace_json, nullptr, false);
+  if (!j.is_object() || (!j.contains("knobs") && !j.contains("source"))) return false;
+  if (!has_knobs && j.contains("knobs")) {
+    KnobValues knobs;
+    if (j["knobs"].is_object() && db_rows::knobs_from_json(j["knobs"].dump(), &knobs))
+      r.knobs = knobs;
+  }
+  const bool is_default = j.contains("source") && j["source"] == "default";
+  j.erase("knobs");
+  j.erase("source");
+  r.trace_json = j.dump();  // as compact as the tuner wrote it, keys in order
+  return is_default;
+}
+
 ImportLine parse_line(const std::string& text, int line) {
   json j;
   try {
@@ -109,6 +145,7 @@ ImportLine parse_line(const std::string& text, int line) {
     w.target = f.text("target");
     w.hardware = f.text("hardware");
     if (w.key.empty()) f.bad("key", "a non-empty string");
+    read_typed_fields(w);
     out.workload = w;
     return out;
   }
@@ -133,6 +170,19 @@ ImportLine parse_line(const std::string& text, int line) {
       f.bad("uuid", "a UUID, 8-4-4-4-12 hex digits (or absent)");
     }
     for (char& c : r.uuid) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::optional<KnobValues> knobs = f.knobs("knobs");
+    if (knobs) r.knobs = *knobs;
+    const std::string source = f.text("source", false);
+    const bool legacy_default = split_legacy_trace(r, knobs.has_value());
+    if (!source.empty()) {
+      const std::optional<RecordSource> s = parse_record_source(source);
+      if (!s) f.bad("source", "one of default, search, confirm, import (or absent)");
+      r.source = *s;
+    } else {
+      // A line that does not say: an import, unless its trace carries the
+      // default's mark (an export before schema version 4), which says.
+      r.source = legacy_default ? RecordSource::Default : RecordSource::Import;
+    }
     out.record = r;
     return out;
   }
@@ -163,11 +213,9 @@ void validate_record(const TuningRecord& r, const WorkloadKey& w, int line) {
              ", not a finite non-negative number");
   }
   const Op* op = nullptr;
-  StoredSizes sizes;
   try {
     op = &find_op(w.op);
-    sizes = parse_stored_sizes(w);
-    const ComputeDef def = op->define(sizes.sizes, sizes.options);
+    const ComputeDef def = define_stored_workload(*op, w);
     Schedule::replay(def, Trace::from_json(r.trace_json));
   } catch (const Error& e) {
     std::string why = e.what();
@@ -180,7 +228,7 @@ void validate_record(const TuningRecord& r, const WorkloadKey& w, int line) {
     refuse("an ok record takes " + std::to_string(r.median_ms) +
            " ms; a measured kernel takes between 1 ns and a day");
   }
-  const double flops = op->flops(op->resolve_sizes(sizes.sizes), op->resolve_options(sizes.options));
+  const double flops = op->flops(op->resolve_sizes(w.sizes), op->resolve_options(w.op_options));
   const double want = flops / (r.median_ms * 1e6);
   if (flops > 0 && std::abs(r.gflops - want) > 0.01 * want) {
     refuse("the record claims " + std::to_string(r.gflops) + " GFLOP/s, but " + w.op + " " +

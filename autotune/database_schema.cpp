@@ -26,6 +26,7 @@ const std::vector<SchemaMigration>& schema_migrations() {
       {1, tuning_db::kSchemaV1Sql},
       {2, tuning_db::kMigrateV2Sql},
       {3, tuning_db::kMigrateV3Sql},
+      {4, tuning_db::kMigrateV4Sql},
   };
   return migrations;
 }

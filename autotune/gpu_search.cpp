@@ -99,7 +99,7 @@ bool GpuEvolutionarySearch::make_candidate(const KnobValues& v, Candidate* c, in
     std::string source = codegen_cuda(lower_gpu(*s, target_), target_);
     if (!seen_source_.insert(source).second) return false;  // same kernel as another knob set
     c->knobs = v;
-    c->trace_json = EvolutionarySearch::record_json(*s, op_name_, v);
+    c->trace_json = stored_trace_json(*s, op_name_);
     c->schedule = std::move(s);
     c->source = std::move(source);
     c->features = gpu_features(space_, v);

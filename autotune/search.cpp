@@ -17,13 +17,11 @@ EvolutionarySearch::EvolutionarySearch(const SearchSpace& space, const std::stri
                                        SearchOptions options)
     : space_(space), op_name_(op_name), options_(options), rng_(options.seed) {}
 
-std::string EvolutionarySearch::record_json(const Schedule& s, const std::string& op_name,
-                                            const KnobValues& knobs) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::parse(s.trace().to_json(op_name));
-  nlohmann::ordered_json k = nlohmann::ordered_json::object();
-  for (const auto& [name, value] : knobs) k[name] = value;
-  j["knobs"] = k;
-  return j.dump();
+std::string stored_trace_json(const Schedule& s, const std::string& op_name) {
+  // Compact, and keys in Trace::to_json's order: the text kilns before
+  // schema version 4 stored (with knobs added), so a migrated trace and a
+  // new one of the same schedule are the same text.
+  return nlohmann::ordered_json::parse(s.trace().to_json(op_name)).dump();
 }
 
 void EvolutionarySearch::report(const KnobValues& knobs, double speed) {
@@ -44,7 +42,7 @@ bool EvolutionarySearch::make_candidate(const KnobValues& v, Candidate* c, int* 
   try {
     auto s = std::make_shared<const Schedule>(space_.build(v));
     c->knobs = v;
-    c->trace_json = record_json(*s, op_name_, v);
+    c->trace_json = stored_trace_json(*s, op_name_);
     c->lowered = lower_with_features(*s, &c->features);
     c->schedule = std::move(s);
     const std::vector<double> knobs = space_.knob_vector(v);

@@ -21,10 +21,16 @@
 
 namespace kiln {
 
+/// The trace JSON the tuning database stores for a schedule of op_name
+/// (TuningRecord::trace_json): Trace::to_json, compact. The same schedule
+/// always gives the same text, which is how records of one schedule are
+/// grouped; its knobs and source are stored beside it, not in it.
+std::string stored_trace_json(const Schedule& s, const std::string& op_name);
+
 /// A candidate schedule, ready for a target's Builder (autotune/builder.h).
 struct Candidate {
   KnobValues knobs;
-  std::string trace_json;  ///< the schedule's trace with the knobs beside it
+  std::string trace_json;  ///< the schedule's trace (stored_trace_json)
   std::shared_ptr<const Schedule> schedule;
   LoweredFunc lowered;  ///< CPU searches: lowered already, for its IR features
   std::string source;   ///< CUDA searches: its CUDA C, generated already
@@ -67,10 +73,6 @@ class EvolutionarySearch : public ScheduleSearch {
   /// candidates the schedule API refused or lowering failed on to *rejected.
   std::vector<Candidate> next_batch(const CostModel& model, const std::vector<KnobValues>& first,
                                     int* rejected) override;
-
-  /// The trace JSON stored for a schedule: the trace plus its knobs.
-  static std::string record_json(const Schedule& s, const std::string& op_name,
-                                 const KnobValues& knobs);
 
  private:
   /// Builds and lowers v; false (and ++*rejected) when refused.

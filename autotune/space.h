@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "autotune/knob_values.h"
 #include "base/target.h"
 #include "dsl/compute.h"
 #include "schedule/schedule.h"
@@ -48,9 +49,6 @@ struct Knob {
   std::string name;
   std::vector<int64_t> choices;
 };
-
-/// A candidate: a value for every knob of a space, by knob name.
-using KnobValues = std::map<std::string, int64_t>;
 
 /// What the rules do with a stage (see the file comment).
 enum class StageRole : uint8_t { TiledReduction, TiledEpilogue, RowWise, Producer };

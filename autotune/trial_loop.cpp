@@ -5,20 +5,9 @@
 #include <sstream>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "autotune/gbdt.h"
 
 namespace kiln {
-
-namespace {
-
-bool is_default_record(const TuningRecord& r) {
-  const nlohmann::json j = nlohmann::json::parse(r.trace_json, nullptr, false);
-  return j.is_object() && j.value("source", "") == "default";
-}
-
-}  // namespace
 
 MeasureResult compile_error(const std::string& why) {
   MeasureResult m;
@@ -39,10 +28,12 @@ bool load_cached_best(TuningDatabase& db, const std::string& key,
   result.best_median_ms = best->median_ms;
   result.best_gflops = best->gflops;
   result.best_trace_json = best->trace_json;
+  result.best_knobs = best->knobs;
+  result.best_source = best->source;
   // The default as this kiln last stored it (an older kiln's may differ).
   std::string default_json;
   for (const TuningRecord& r : db.records(key)) {
-    if (r.status == "ok" && is_default_record(r)) default_json = r.trace_json;
+    if (r.status == "ok" && r.source == RecordSource::Default) default_json = r.trace_json;
   }
   set_default_figures(db, key, default_json, result);
   result.elapsed_s = seconds_since(t0);
@@ -57,12 +48,6 @@ void set_default_figures(TuningDatabase& db, const std::string& key,
   if (!mean) return;
   result.default_median_ms = mean->median_ms;
   result.default_gflops = mean->gflops;
-}
-
-std::string default_record_json(const Schedule& schedule, const std::string& op_name) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::parse(schedule.trace().to_json(op_name));
-  j["source"] = "default";
-  return j.dump();
 }
 
 void for_each_warm_start_workload(TuningDatabase& db, const Op& op, const WorkloadKey& self,
@@ -100,11 +85,13 @@ TrialLoop::TrialLoop(TuningDatabase& db, const TuneOptions& t, double flops,
   progress_.time_budget_s = t.time_budget_s;
 }
 
-TuningRecord TrialLoop::record(const std::string& trace_json, const MeasureResult& m,
-                               double compile_ms) {
+TuningRecord TrialLoop::record(const std::string& trace_json, const KnobValues& knobs,
+                               RecordSource source, const MeasureResult& m, double compile_ms) {
   TuningRecord r;
   r.workload_key = result_.workload.key;
   r.trace_json = trace_json;
+  r.knobs = knobs;
+  r.source = source;
   r.status = m.status == "error" ? "crash" : m.status;
   r.error = m.error;
   r.compile_ms = compile_ms;
@@ -118,7 +105,7 @@ TuningRecord TrialLoop::record(const std::string& trace_json, const MeasureResul
 
 void TrialLoop::record_default(const std::string& trace_json, const MeasureResult& m,
                                double compile_ms) {
-  const TuningRecord r = record(trace_json, m, compile_ms);
+  const TuningRecord r = record(trace_json, {}, RecordSource::Default, m, compile_ms);
   if (r.status == "ok") {
     result_.default_median_ms = r.median_ms;
     result_.default_gflops = r.gflops;
@@ -135,14 +122,14 @@ void TrialLoop::start_from_stored_best() {
   if (std::optional<TuningRecord> best = db_.best(result_.workload.key)) improve(*best);
 }
 
-double TrialLoop::record_trial(const std::string& trace_json, const MeasureResult& m,
-                               double compile_ms, double score, bool ranked) {
+double TrialLoop::record_trial(const Candidate& c, const MeasureResult& m, double compile_ms,
+                               bool ranked) {
   const int trial = result_.trials_measured;
-  const TuningRecord r = record(trace_json, m, compile_ms);
+  const TuningRecord r = record(c.trace_json, c.knobs, RecordSource::Search, m, compile_ms);
   const double speed = record_speed(r);
   if (r.status != "ok") ++result_.trials_invalid;
   if (ranked) {
-    predicted_.push_back(score);
+    predicted_.push_back(c.score);
     measured_.push_back(speed);
   }
   if (improve(r)) last_improvement_ = trial;
@@ -173,6 +160,8 @@ bool TrialLoop::improve(const TuningRecord& r) {
   result_.best_gflops = r.gflops;
   result_.best_median_ms = r.median_ms;
   result_.best_trace_json = r.trace_json;
+  result_.best_knobs = r.knobs;
+  result_.best_source = r.source;
   result_.curve.emplace_back(seconds_since(t0_), r.gflops);
   return true;
 }

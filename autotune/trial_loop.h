@@ -8,7 +8,7 @@
 ///
 ///   if (load_cached_best(db, key, t0, result)) return result;
 ///   TrialLoop loop(db, t, flops, t0, result);
-///   loop.record_default(trace_json, m, compile_ms);
+///   loop.record_default(stored_trace_json(schedule, op), m, compile_ms);
 ///   loop.start_from_stored_best();
 ///   while (!loop.stopped()) {
 ///     ... const int trial = loop.next_trial(); measure ...
@@ -51,10 +51,6 @@ bool load_cached_best(TuningDatabase& db, const std::string& key,
 void set_default_figures(TuningDatabase& db, const std::string& key,
                          const std::string& default_json, TuneResult& result);
 
-/// The trace JSON stored for an op's default schedule: its trace marked
-/// "source": "default" (how load_cached_best finds the default's figures).
-std::string default_record_json(const Schedule& schedule, const std::string& op_name);
-
 /// What a tuner warm-starts from: calls visit(w, def, records, left) for
 /// each stored workload w of self's op and target (and hardware, with
 /// same_hardware) that this kiln can still define (as def), self first (its
@@ -80,12 +76,14 @@ class TrialLoop {
   TrialLoop(TuningDatabase& db, const TuneOptions& t, double flops,
             std::chrono::steady_clock::time_point t0, TuneResult& result);
 
-  /// Stores one measurement as a record of the workload ("error" is stored
-  /// as "crash") and returns it.
-  TuningRecord record(const std::string& trace_json, const MeasureResult& m, double compile_ms);
+  /// Stores one measurement of the schedule `trace_json` (built from
+  /// `knobs`, none for the default) as a record of the workload from
+  /// `source` ("error" is stored as "crash") and returns it.
+  TuningRecord record(const std::string& trace_json, const KnobValues& knobs,
+                      RecordSource source, const MeasureResult& m, double compile_ms);
 
-  /// Stores the default schedule's measurement: the figure to beat, and
-  /// the first best when it is ok.
+  /// Stores the default schedule's measurement (a Default record): the
+  /// figure to beat, and the first best when it is ok.
   void record_default(const std::string& trace_json, const MeasureResult& m, double compile_ms);
 
   /// The worker time limit for candidates after the default's measurement:
@@ -102,19 +100,19 @@ class TrialLoop {
   /// Counts one more measured trial and returns its 1-based number.
   int next_trial() { return ++result_.trials_measured; }
 
-  /// Stores a measured candidate's outcome, updates the best, the counts
-  /// and the model's rank statistics (`score` is the model's prediction,
-  /// used when `ranked`), reports progress and checks the trial budget
-  /// and patience. Returns the speed to report to the search and the
-  /// model: runs per second, 0 for a failure.
-  double record_trial(const std::string& trace_json, const MeasureResult& m, double compile_ms,
-                      double score, bool ranked);
+  /// Stores a measured candidate's outcome (a Search record of its trace
+  /// and knobs), updates the best, the counts and the model's rank
+  /// statistics (the candidate's score is the model's prediction, used when
+  /// `ranked`), reports progress and checks the trial budget and patience.
+  /// Returns the speed to report to the search and the model: runs per
+  /// second, 0 for a failure.
+  double record_trial(const Candidate& c, const MeasureResult& m, double compile_ms, bool ranked);
 
   /// record_trial for a search's candidate, whose speed then goes to the
   /// search (its population) and to the model (a training sample).
   void record_candidate(ScheduleSearch& search, CostModel& model, const Candidate& c,
                         const MeasureResult& m, double compile_ms, bool ranked) {
-    const double speed = record_trial(c.trace_json, m, compile_ms, c.score, ranked);
+    const double speed = record_trial(c, m, compile_ms, ranked);
     search.report(c.knobs, speed);
     model.add(result_.workload.key, c.features, speed);
   }

@@ -1,7 +1,5 @@
 // The host CPU as a tuning target: SearchSpace and EvolutionarySearch on IR
 // features, the LLVM JIT Builder and forked-worker Runner.
-#include <nlohmann/json.hpp>
-
 #include "autotune/features.h"
 #include "autotune/trial_loop.h"
 #include "autotune/tune_backend.h"
@@ -42,10 +40,7 @@ class CpuTuneBackend : public TuneBackend {
           const double speed = record_speed(r);
           std::vector<double> features;
           lower_with_features(s, &features);
-          const nlohmann::json j = nlohmann::json::parse(r.trace_json, nullptr, false);
-          const KnobValues knobs = j.is_object() && j.contains("knobs")
-                                       ? SearchSpace::from_json(j["knobs"].dump())
-                                       : KnobValues{};
+          const KnobValues& knobs = r.knobs;
           // Knob values as features too (the same names for every size of an op).
           const std::vector<double> kv = space_.knob_vector(knobs);
           features.insert(features.end(), kv.begin(), kv.end());

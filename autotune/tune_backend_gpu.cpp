@@ -2,8 +2,6 @@
 // on knob-derived features, the NVRTC Builder and the kiln-runner Runner.
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-
 #include "autotune/gpu_runner.h"
 #include "autotune/gpu_search.h"
 #include "autotune/trial_loop.h"
@@ -14,13 +12,6 @@
 
 namespace kiln {
 namespace {
-
-/// The knobs stored beside a record's trace, or none.
-KnobValues record_knobs(const TuningRecord& r) {
-  const nlohmann::json j = nlohmann::json::parse(r.trace_json, nullptr, false);
-  if (!j.is_object() || !j.contains("knobs")) return {};
-  return SearchSpace::from_json(j["knobs"].dump());
-}
 
 /// A Runner over TuneHooks::measure, for tests without a GPU.
 class HookRunner : public Runner {
@@ -86,7 +77,7 @@ class GpuTuneBackend : public TuneBackend {
       }
       size_t used = 0;
       for (const TuningRecord& r : records) {
-        const KnobValues knobs = record_knobs(r);
+        const KnobValues& knobs = r.knobs;
         if (knobs.empty() || used >= left) continue;
         const double speed = record_speed(r);
         model.add(w.key, gpu_features(*space, knobs), speed);

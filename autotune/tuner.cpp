@@ -90,7 +90,7 @@ TuneResult tune(const Op& op, const OpSizes& sizes_in, const OpOptions& options_
   }
   // The default schedule: the figure to beat, a safe best, and the
   // reference every candidate is compared with.
-  const std::string default_json = default_record_json(b.default_schedule(), op.name());
+  const std::string default_json = stored_trace_json(b.default_schedule(), op.name());
   Reference ref;
   {
     const BuildResult built = b.builder().build(b.default_schedule());

@@ -77,7 +77,11 @@ struct TuneResult {
   double elapsed_s = 0;
   double best_median_ms = 0, best_gflops = 0;
   double default_median_ms = 0, default_gflops = 0;
-  std::string best_trace_json;  ///< the best schedule's trace (with its knobs)
+  std::string best_trace_json;  ///< the best schedule's trace (TuningRecord::trace_json)
+  KnobValues best_knobs;        ///< the knobs that built it (none for the default)
+  /// Where the best's record came from: Default when the op's default
+  /// schedule is the best.
+  RecordSource best_source = RecordSource::Search;
   /// Whether the default schedule's output, which every candidate is
   /// compared with, passed the reference interpreter's check (false: the
   /// check overran its time limit and the default was trusted).

@@ -61,16 +61,21 @@ std::string options_key(const OpOptions& options) {
 namespace {
 
 /// The key of a workload on the machine `hardware` describes (a
-/// HardwareFingerprint or GpuFingerprint string).
+/// HardwareFingerprint or GpuFingerprint string), run with `threads`
+/// threads (0 for a GPU).
 WorkloadKey workload_key(const Op& op, const ComputeDef& def, const OpSizes& sizes,
                          const OpOptions& options, const Target& target,
-                         const std::string& hardware) {
+                         const std::string& hardware, int threads) {
   WorkloadKey w;
   w.op = op.name();
   w.shape = shape_key(op, sizes);
   w.options = options_key(options);
   w.target = target.str();
   w.hardware = hardware;
+  // The strings above name every parameter of op; these say the same.
+  for (const OpParam& p : op.params()) w.sizes[p.name] = sizes.at(p.name);
+  w.op_options = options;
+  w.threads = threads;
   Fnv1a h;
   // A version tag for the key's recipe: changing what goes in must not
   // silently match keys made the old way.
@@ -89,7 +94,8 @@ WorkloadKey workload_key(const Op& op, const ComputeDef& def, const OpSizes& siz
 
 WorkloadKey make_workload_key(const Op& op, const ComputeDef& def, const OpSizes& sizes,
                               const OpOptions& options, const Target& target, int threads) {
-  return workload_key(op, def, sizes, options, target, HardwareFingerprint::host(threads).str());
+  const HardwareFingerprint hw = HardwareFingerprint::host(threads);
+  return workload_key(op, def, sizes, options, target, hw.str(), hw.threads);
 }
 
 std::string GpuFingerprint::str() const {
@@ -101,41 +107,12 @@ WorkloadKey make_gpu_workload_key(const Op& op, const ComputeDef& def, const OpS
                                   const GpuFingerprint& gpu) {
   internal_assert(target.kind == Target::Kind::CUDA)
       << "make_gpu_workload_key for the non-CUDA target " << target.str();
-  return workload_key(op, def, sizes, options, target, gpu.str());
-}
-
-StoredSizes parse_stored_sizes(const WorkloadKey& w) {
-  StoredSizes out;
-  auto each = [&](const std::string& text, const char* what, auto&& take) {
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-      const size_t eq = item.find('=');
-      if (eq == std::string::npos || eq == 0)
-        user_error << "workload " << w.key << ": " << what << " entry '" << item
-                   << "' is not NAME=VALUE";
-      take(item.substr(0, eq), item.substr(eq + 1));
-    }
-  };
-  each(w.shape, "shape", [&](const std::string& k, const std::string& v) {
-    size_t used = 0;
-    int64_t n = 0;
-    try {
-      n = std::stoll(v, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != v.size())
-      user_error << "workload " << w.key << ": size " << k << "=" << v << " is not an integer";
-    out.sizes[k] = n;
-  });
-  each(w.options, "options", [&](const std::string& k, const std::string& v) { out.options[k] = v; });
-  return out;
+  return workload_key(op, def, sizes, options, target, gpu.str(), 0);
 }
 
 ComputeDef define_stored_workload(const Op& op, const WorkloadKey& w) {
-  const StoredSizes s = parse_stored_sizes(w);
-  return op.define(s.sizes, s.options);
+  if (!w.typed_error.empty()) user_error << "workload " << w.key << ": " << w.typed_error;
+  return op.define(w.sizes, w.op_options);
 }
 
 }  // namespace kiln

@@ -46,17 +46,9 @@ WorkloadKey make_gpu_workload_key(const Op& op, const ComputeDef& def, const OpS
                                   const OpOptions& options, const Target& target,
                                   const GpuFingerprint& gpu);
 
-/// The sizes and options a stored workload's shape and options strings name.
-struct StoredSizes {
-  OpSizes sizes;
-  OpOptions options;
-};
-/// Parses w.shape ("M=64,N=32") and w.options ("dtype=f32"); throws
-/// UserError naming the entry that is not NAME=VALUE or not an integer.
-StoredSizes parse_stored_sizes(const WorkloadKey& w);
-
-/// The definition of a stored workload of op (its shape and options parsed
-/// back). Throws UserError when this kiln can no longer define it.
+/// The definition of a stored workload of op (from its typed sizes and
+/// options). Throws UserError when this kiln can no longer define it, or
+/// its strings could not be read (WorkloadKey::typed_error).
 ComputeDef define_stored_workload(const Op& op, const WorkloadKey& w);
 
 /// "M=1024,N=1024,K=1024": every parameter of op in its declaration order.

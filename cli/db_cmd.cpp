@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "autotune/database.h"
+#include "autotune/space.h"
 #include "autotune/timing.h"
 #include "autotune/verify.h"
 #include "autotune/workload.h"
@@ -64,7 +65,9 @@ nlohmann::json record_json(const TuningRecord& r) {
           {"created_unix", r.created_unix},
           {"kiln_version", r.kiln_version},
           {"trace_json", r.trace_json},
-          {"uuid", r.uuid}};
+          {"uuid", r.uuid},
+          {"knobs", r.knobs},
+          {"source", source_name(r.source)}};
 }
 
 nlohmann::json workload_json(const WorkloadKey& w) {
@@ -143,16 +146,19 @@ int run_show(const DbArgs& a) {
               w.op.c_str(), w.shape.c_str(), w.options.empty() ? "" : ",", w.options.c_str(),
               w.target.c_str(), w.hardware.c_str());
   std::printf("%zu record%s (* = best)\n", records.size(), records.size() == 1 ? "" : "s");
-  std::printf("  %6s  %-13s  %10s  %9s  %10s  %-16s  %-8s  %s\n", "id", "status", "median ms",
-              "GFLOP/s", "compile ms", "created (UTC)", "kiln", "error");
+  std::printf("  %6s  %-13s  %-7s  %10s  %9s  %10s  %-16s  %-8s  %s\n", "id", "status", "source",
+              "median ms", "GFLOP/s", "compile ms", "created (UTC)", "kiln", "error");
   for (const TuningRecord& r : records) {
     const bool is_best = best && best->id == r.id;
-    std::printf("%c %6lld  %-13s  %10.4f  %9.1f  %10.1f  %-16s  %-8s  %s\n", is_best ? '*' : ' ',
-                static_cast<long long>(r.id), r.status.c_str(), r.median_ms, r.gflops,
-                r.compile_ms, utc_date(r.created_unix).c_str(), r.kiln_version.c_str(),
-                r.error.c_str());
+    std::printf("%c %6lld  %-13s  %-7s  %10.4f  %9.1f  %10.1f  %-16s  %-8s  %s\n",
+                is_best ? '*' : ' ', static_cast<long long>(r.id), r.status.c_str(),
+                source_name(r.source), r.median_ms, r.gflops, r.compile_ms,
+                utc_date(r.created_unix).c_str(), r.kiln_version.c_str(), r.error.c_str());
   }
-  if (best) std::printf("best trace:\n%s\n", best->trace_json.c_str());
+  if (best) {
+    std::printf("best trace:\n%s\n", best->trace_json.c_str());
+    if (!best->knobs.empty()) std::printf("its knobs: %s\n", SearchSpace::describe(best->knobs).c_str());
+  }
   return 0;
 }
 
@@ -222,10 +228,16 @@ struct Verdict {
   double now_ms = 0;
 };
 
-// "cpu=...;features=...;threads=4" -> 4; 0 when absent.
-int threads_of(const std::string& hardware) {
-  const size_t p = hardware.rfind("threads=");
-  return p == std::string::npos ? 0 : std::atoi(hardware.c_str() + p + 8);
+// The workload as `kiln tune` made it, from the stored key's typed sizes
+// and options.
+Workload stored_workload(const WorkloadKey& w) {
+  Workload wl;
+  wl.op = &find_op(w.op);
+  if (!w.typed_error.empty()) user_error << "workload " << w.key << ": " << w.typed_error;
+  wl.sizes = wl.op->resolve_sizes(w.sizes);
+  wl.options = wl.op->resolve_options(w.op_options);
+  wl.def = wl.op->define(wl.sizes, wl.options);
+  return wl;
 }
 
 // Rebuilds the workload from its op, shape and options, replays the best
@@ -239,7 +251,7 @@ Verdict verify_one(const WorkloadKey& w, const TuningRecord& best) {
     v.detail = "tuned for another target (" + short_target(w.target) + ")";
     return v;
   }
-  const int threads = threads_of(w.hardware);
+  const int threads = w.threads;
   if (HardwareFingerprint::host(threads).str() != w.hardware) {
     v.status = "skipped";
     v.detail = "tuned on other hardware (" + w.hardware + ")";
@@ -247,8 +259,7 @@ Verdict verify_one(const WorkloadKey& w, const TuningRecord& best) {
   }
   try {
     set_num_threads(threads);
-    const Workload wl =
-        make_workload(w.op, w.options.empty() ? w.shape : w.shape + "," + w.options);
+    const Workload wl = stored_workload(w);
     const WorkloadKey now = make_workload_key(*wl.op, wl.def, wl.sizes, wl.options, target, threads);
     const Schedule sch = Schedule::replay(wl.def, Trace::from_json(best.trace_json));
     const std::shared_ptr<const CompiledKernel> kernel = compile_jit(lower(sch), target);

@@ -33,6 +33,24 @@ struct TuneArgs {
 /// Without --trials or --time-budget, this many trials.
 constexpr int kDefaultTrials = 200;
 
+/// The best schedule as `kiln tune` has always given it (--save, and
+/// best_schedule of --json): its trace with the knobs that built it beside
+/// it, or marked "source": "default" for the op's default schedule. The
+/// database keeps those apart from the trace since schema version 4.
+std::string best_schedule_json(const TuneResult& r) {
+  if (r.best_trace_json.empty()) return "";
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(r.best_trace_json, nullptr, false);
+  if (!j.is_object()) return r.best_trace_json;
+  if (r.best_source == RecordSource::Default) {
+    j["source"] = "default";
+  } else {
+    nlohmann::ordered_json k = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : r.best_knobs) k[name] = value;
+    j["knobs"] = k;
+  }
+  return j.dump();
+}
+
 /// One progress report: a redrawn bar on a terminal, a line otherwise.
 void show_progress(const TuneProgress& p, bool tty) {
   double fraction = 0;
@@ -105,10 +123,11 @@ int run_tune(const TuneArgs& a) {
   };
   const TuneResult r = tune(*w.op, w.sizes, w.options, target, o);
   if (drew && tty) std::fprintf(stderr, "\n");
-  if (!a.save.empty() && !r.best_trace_json.empty()) {
+  const std::string best_schedule = best_schedule_json(r);
+  if (!a.save.empty() && !best_schedule.empty()) {
     std::ofstream out(a.save);
     if (!out) user_error << "cannot write the schedule to '" << a.save << "'";
-    out << r.best_trace_json << "\n";
+    out << best_schedule << "\n";
   }
   if (!a.report.empty()) write_report(a.db, r.workload.key, "", a.report);
 
@@ -138,9 +157,9 @@ int run_tune(const TuneArgs& a) {
                         {"reference_checked", r.reference_checked},
                         {"model_rank_correlation", r.model_rank_correlation},
                         {"curve", curve},
-                        {"best_schedule", r.best_trace_json.empty()
+                        {"best_schedule", best_schedule.empty()
                                               ? nlohmann::json()
-                                              : nlohmann::json::parse(r.best_trace_json, nullptr,
+                                              : nlohmann::json::parse(best_schedule, nullptr,
                                                                       false)}};
     std::cout << j.dump() << std::endl;
     return 0;
@@ -176,10 +195,9 @@ int run_tune(const TuneArgs& a) {
     std::printf("  default:  median %.3f ms, %.1f GFLOP/s (tuned is %.2fx)\n", r.default_median_ms,
                 r.default_gflops, speedup);
   }
-  const nlohmann::json best = nlohmann::json::parse(r.best_trace_json, nullptr, false);
-  if (best.is_object() && best.contains("knobs")) {
-    std::printf("  schedule: %s\n", SearchSpace::describe(SearchSpace::from_json(best["knobs"].dump())).c_str());
-  } else if (best.is_object() && best.value("source", "") == "default") {
+  if (!r.best_knobs.empty()) {
+    std::printf("  schedule: %s\n", SearchSpace::describe(r.best_knobs).c_str());
+  } else if (r.best_source == RecordSource::Default) {
     std::printf("  schedule: the op's default schedule\n");
   }
   std::printf("  database: %s (workload %s)\n", default_database_path(a.db).c_str(),

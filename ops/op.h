@@ -19,6 +19,7 @@
 
 #include "codegen/llvm/host_target.h"
 #include "dsl/compute.h"
+#include "ops/op_values.h"
 #include "runtime/buffer.h"
 #include "schedule/schedule.h"
 
@@ -49,11 +50,6 @@ struct OpOption {
   std::vector<std::string> choices;
   std::string help;
 };
-
-/// Values of an op's integer parameters, by name.
-using OpSizes = std::map<std::string, int64_t>;
-/// Values of an op's string options, by name.
-using OpOptions = std::map<std::string, std::string>;
 
 /// One operator of the library. Subclasses (one per file in ops/) provide
 /// the definition, the default schedule and the counts; this base validates

@@ -28,18 +28,11 @@ struct ReportFilter {
   std::string op;
 };
 
-/// Where a record came from. Records store only the default's source (its
-/// trace says "source": "default"); the others are inferred: the first
-/// measurement of a trace is a search trial, a later measurement of the
-/// same trace a confirmation run (autotune/confirm.h).
-enum class RecordSource { Default, Search, Confirm };
-const char* source_name(RecordSource s);
-
 /// One workload with everything the page draws for it.
 struct WorkloadReport {
   WorkloadKey workload;
-  std::vector<TuningRecord> records;           ///< oldest first
-  std::vector<RecordSource> sources;           ///< one per record
+  /// Oldest first; each says where it came from (TuningRecord::source).
+  std::vector<TuningRecord> records;
   std::optional<TuningRecord> best;            ///< TuningDatabase::best
   std::optional<TuningRecord> default_mean;    ///< the default's mean, when it ran ok
   /// Each vendor library's fastest figure (kiln_bench_ops --db), by name.

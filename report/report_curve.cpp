@@ -100,11 +100,14 @@ std::string curve(const WorkloadReport& w, bool by_time) {
   for (size_t i = 0; i < rs.size(); ++i) {
     const TuningRecord& r = rs[i];
     const bool ok = r.status == "ok" && r.median_ms > 0;
-    const RecordSource s = i < w.sources.size() ? w.sources[i] : RecordSource::Search;
+    const RecordSource s = r.source;
+    // Search trials (and imports, whose role is unknown) are the many small
+    // dots; the default and confirmation runs stand out.
+    const bool small = s == RecordSource::Search || s == RecordSource::Import;
     out += "<circle class=\"trial s-" + escape(r.status) + " src-" + source_name(s) +
            "\" cx=\"" + coord(x.at(x_of(i))) + "\" cy=\"" +
            coord(ok ? y.at(r.median_ms) : kFailedY) + "\" r=\"" +
-           (s == RecordSource::Search ? "3" : "4.5") + "\" fill=\"" +
+           (small ? "3" : "4.5") + "\" fill=\"" +
            status_colour(r.status) + "\" stroke=\"" + status_colour(r.status) + "\"><title>" + record_title(r, i, s) + "</title></circle>";
   }
   out += "</svg></figure>";

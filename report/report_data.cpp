@@ -1,9 +1,6 @@
 // Reads a tuning database into ReportData. See report.h.
 #include <algorithm>
 #include <ctime>
-#include <set>
-
-#include <nlohmann/json.hpp>
 
 #include "autotune/workload.h"
 #include "base/error.h"
@@ -14,48 +11,20 @@
 namespace kiln {
 namespace {
 
-bool is_default_trace(const std::string& trace_json) {
-  const nlohmann::json j = nlohmann::json::parse(trace_json, nullptr, false);
-  return j.is_object() && j.contains("source") && j["source"] == "default";
-}
-
-std::vector<RecordSource> infer_sources(const std::vector<TuningRecord>& records) {
-  std::vector<RecordSource> out;
-  std::set<std::string> seen;
-  out.reserve(records.size());
-  for (const TuningRecord& r : records) {
-    const bool first = seen.insert(r.trace_json).second;
-    if (is_default_trace(r.trace_json)) {
-      out.push_back(first ? RecordSource::Default : RecordSource::Confirm);
-    } else {
-      out.push_back(first ? RecordSource::Search : RecordSource::Confirm);
-    }
-  }
-  return out;
-}
-
 // The op's counts; 0 when this kiln cannot rebuild the workload's sizes.
 void set_counts(WorkloadReport& w) {
+  w.flops = w.bytes = 0;
+  if (!w.workload.typed_error.empty()) return;
   try {
     const Op& op = find_op(w.workload.op);
-    const StoredSizes s = parse_stored_sizes(w.workload);
-    w.flops = op.flops(s.sizes, s.options);
-    w.bytes = op.bytes(s.sizes, s.options);
+    w.flops = op.flops(w.workload.sizes, w.workload.op_options);
+    w.bytes = op.bytes(w.workload.sizes, w.workload.op_options);
   } catch (const std::exception&) {
     w.flops = w.bytes = 0;
   }
 }
 
 }  // namespace
-
-const char* source_name(RecordSource s) {
-  switch (s) {
-    case RecordSource::Default: return "default";
-    case RecordSource::Search: return "search";
-    case RecordSource::Confirm: return "confirm";
-  }
-  return "search";
-}
 
 ReportData load_report_data(const TuningDatabase& db, const ReportFilter& filter) {
   ReportData data;
@@ -66,11 +35,10 @@ ReportData load_report_data(const TuningDatabase& db, const ReportFilter& filter
     WorkloadReport w;
     w.workload = key;
     w.records = db.records(key.key);
-    w.sources = infer_sources(w.records);
     w.best = db.best(key.key);
     std::string default_json;
     for (const TuningRecord& r : w.records) {
-      if (r.status == "ok" && is_default_trace(r.trace_json)) default_json = r.trace_json;
+      if (r.status == "ok" && r.source == RecordSource::Default) default_json = r.trace_json;
     }
     if (!default_json.empty()) w.default_mean = db.mean_of(key.key, default_json);
     for (const VendorFigure& v : db.vendor_figures(key.key)) {

@@ -70,12 +70,6 @@ std::string short_target(const std::string& target) {
   return target.substr(p + 6, end == std::string::npos ? std::string::npos : end - p - 6);
 }
 
-int hardware_threads(const std::string& hardware) {
-  const size_t p = hardware.rfind("threads=");
-  if (p == std::string::npos) return 0;
-  return std::atoi(hardware.c_str() + p + 8);
-}
-
 std::string utc_date(int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};

@@ -27,8 +27,6 @@ std::string anchor(const WorkloadKey& w);
 std::string workload_title(const WorkloadKey& w);
 /// "znver4" for "llvm -mcpu=znver4 -mattr=...", "cuda sm_90" for CUDA.
 std::string short_target(const std::string& target);
-/// The thread count in a CPU hardware fingerprint ("...;threads=4"), or 0.
-int hardware_threads(const std::string& hardware);
 /// "2026-12-05 07:30" (UTC).
 std::string utc_date(int64_t unix_seconds);
 

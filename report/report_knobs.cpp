@@ -31,10 +31,8 @@ std::vector<KnobSpread> knob_spreads(const WorkloadReport& w) {
   std::map<std::string, std::map<std::string, std::vector<double>>> groups;
   for (const TuningRecord& r : w.records) {
     if (r.status != "ok" || !(r.median_ms > 0)) continue;
-    const nlohmann::json j = nlohmann::json::parse(r.trace_json, nullptr, false);
-    if (!j.is_object() || !j.contains("knobs") || !j["knobs"].is_object()) continue;
-    for (const auto& [name, value] : j["knobs"].items()) {
-      groups[name][value.dump()].push_back(std::log(r.median_ms));
+    for (const auto& [name, value] : r.knobs) {
+      groups[name][std::to_string(value)].push_back(std::log(r.median_ms));
     }
   }
   std::vector<KnobSpread> out;
@@ -99,7 +97,13 @@ std::string render_trace(const WorkloadReport& w) {
   out += "<p>Record " + std::to_string(w.best->id) + ", " + num(w.best->median_ms) + " ms, " +
          num(w.best->gflops) + " GFLOP/s (mean of its ok runs). Its trace, replayable with "
          "<code>kiln bench --schedule FILE</code>:</p>";
-  return out + "<pre class=\"trace\">" + escape(text) + "</pre>";
+  out += "<pre class=\"trace\">" + escape(text) + "</pre>";
+  if (w.best->knobs.empty()) return out;
+  std::string knobs;
+  for (const auto& [name, value] : w.best->knobs) {
+    knobs += (knobs.empty() ? "" : ", ") + name + "=" + std::to_string(value);
+  }
+  return out + "<p>The knobs that built it: <code>" + escape(knobs) + "</code></p>";
 }
 
 }  // namespace kiln::report_html

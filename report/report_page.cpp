@@ -57,9 +57,12 @@ std::string render_report(const ReportData& data) {
     out += "<p class=\"empty\">The database holds no workloads yet.</p>";
   }
   for (const WorkloadReport& w : data.workloads) out += workload_section(w);
-  out += "<p class=\"note\">Record sources: the default schedule's trace says so; the first "
-         "measurement of any other trace is a search trial, a later one of the same trace a "
-         "confirmation run. Imported records are drawn as the source their trace implies.</p>";
+  out += "<p class=\"note\">Record sources are stored with each record: the default "
+         "schedule's measurement, a search trial, a confirmation run (a schedule measured again "
+         "at the end of a tune), or an import that did not say. An imported record keeps the "
+         "source it was exported with. Records of a database older than schema version 4 got "
+         "theirs when it was migrated: the first measurement of a trace is a search trial (the "
+         "default's, when its trace was marked so), a later one a confirmation run.</p>";
   out += "</main><script>";
   out += kScript;
   return out + "</script></body></html>\n";

@@ -35,7 +35,7 @@ std::string render_table(const ReportData& data) {
   out += "</tr></thead><tbody>";
   for (const WorkloadReport& w : data.workloads) {
     const WorkloadKey& k = w.workload;
-    const int threads = hardware_threads(k.hardware);
+    const int threads = k.threads;
     const bool gpu = k.target.rfind("cuda", 0) == 0;
     const double best = w.best ? w.best->median_ms : 0;
     const double def = w.default_mean ? w.default_mean->median_ms : 0;

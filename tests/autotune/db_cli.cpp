@@ -106,6 +106,13 @@ TEST(DbCli, ListShowExportImport) {
   const Result show = run_kiln("db show " + w.key.substr(0, 6) + " --db " + dir.file("a.db"));
   ASSERT_EQ(show.exit_code, 0) << show.output;
   EXPECT_NE(show.output.find("kiln_trace"), std::string::npos) << show.output;
+  EXPECT_NE(show.output.find(" source "), std::string::npos) << show.output;
+  // Each record says where it came from and which knobs built it.
+  const Result show_json = run_kiln("db show " + w.key + " --json --db " + dir.file("a.db"));
+  ASSERT_EQ(show_json.exit_code, 0) << show_json.output;
+  const nlohmann::json shown = nlohmann::json::parse(show_json.output)["records"][0];
+  EXPECT_EQ(shown["source"], "search") << show_json.output;
+  EXPECT_TRUE(shown["knobs"].is_object()) << show_json.output;
   expect_refused(run_kiln("db show zzzz --db " + dir.file("a.db")), "no workload");
 
   ASSERT_EQ(run_kiln("db export --out " + dir.file("x.jsonl") + " --db " + dir.file("a.db"))

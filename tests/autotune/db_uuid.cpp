@@ -77,17 +77,21 @@ TuningDatabase session(const std::string& path) {
   db.add_workload(workload("k2", "M=1,N=2,K=3"));
   const int64_t t = 1700000000;
   TuningRecord front = record("k1", 0.50, "ok", t);
+  front.knobs = {{"C.tile", 8}, {"C.vec", 16}};  // a search trial, with its knobs
   db.add_record(front);
   db.add_record(record("k1", 0.90, "ok", t));
   db.add_record(record("k1", 0, "timeout", t));
   db.add_record(record("k1", 0, "timeout", t));  // equal in every field but its uuid
   front.median_ms = 0.52;  // the two confirmation runs, in the same second
   front.gflops = record("k1", 0.52).gflops;
+  front.source = RecordSource::Confirm;
   db.add_record(front);
   front.median_ms = 0.48;
   front.gflops = record("k1", 0.48).gflops;
   db.add_record(front);
-  db.add_record(record("k2", 0.25, "ok", t, 2.0 * 1 * 2 * 3));
+  TuningRecord other = record("k2", 0.25, "ok", t, 2.0 * 1 * 2 * 3);
+  other.source = RecordSource::Default;
+  db.add_record(other);
   return db;
 }
 
@@ -104,6 +108,8 @@ void expect_same_records(const std::vector<TuningRecord>& a, const std::vector<T
     EXPECT_EQ(a[i].compile_ms, b[i].compile_ms);
     EXPECT_EQ(a[i].created_unix, b[i].created_unix);
     EXPECT_EQ(a[i].kiln_version, b[i].kiln_version);
+    EXPECT_EQ(a[i].knobs, b[i].knobs);
+    EXPECT_EQ(a[i].source, b[i].source);
   }
 }
 

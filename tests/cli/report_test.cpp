@@ -40,32 +40,38 @@ std::string svg_with_class(const std::string& html, const std::string& cls, size
   return html.substr(p, html.find("</svg>", p) - p);
 }
 
-TuningRecord with_trace(TuningRecord r, const std::string& trace) {
-  r.trace_json = trace;
+// The default schedule's record, as the tuner stores it.
+TuningRecord default_run(TuningRecord r, RecordSource source = RecordSource::Default) {
+  r.trace_json = R"({"kiln_trace":1,"steps":[]})";
+  r.source = source;
   return r;
 }
 
-const char* kDefaultTrace = R"({"kiln_trace":1,"steps":[],"source":"default"})";
-
-std::string search_trace(int tile, int vec) {
-  return R"({"kiln_trace":1,"steps":[{"split":"i"}],"knobs":{"tile":)" + std::to_string(tile) +
-         R"(,"vec":)" + std::to_string(vec) + "}}";
+// A record of the schedule the knobs tile and vec build, as the tuner
+// stores it: the trace, and its knobs beside it.
+TuningRecord knob_run(TuningRecord r, int tile, int vec,
+                      RecordSource source = RecordSource::Search) {
+  r.trace_json = R"({"kiln_trace":1,"steps":[{"split":"i","factor":)" + std::to_string(tile) +
+                 R"(},{"vectorize":)" + std::to_string(vec) + "}]}";
+  r.knobs = {{"tile", tile}, {"vec", vec}};
+  r.source = source;
+  return r;
 }
 
 // A matmul 8x8x8 workload: a default run, six search trials (two failed),
 // and confirmation runs of the best trial and the default.
 void fill_tuned(TuningDatabase& db, const std::string& key) {
   db.add_workload(db_test::workload(key));
-  db.add_record(with_trace(db_test::record(key, 0.010, "ok", 100), kDefaultTrace));
+  db.add_record(default_run(db_test::record(key, 0.010, "ok", 100)));
   const double times[] = {0.008, 0.004, 0.009, 0.003};
   for (int i = 0; i < 4; ++i) {
-    db.add_record(with_trace(db_test::record(key, times[i], "ok", 101 + i), search_trace(4 << (i % 2), 1 + i / 2)));
+    db.add_record(knob_run(db_test::record(key, times[i], "ok", 101 + i), 4 << (i % 2), 1 + i / 2));
   }
-  db.add_record(with_trace(db_test::record(key, 0, "crash", 105), search_trace(32, 1)));
-  db.add_record(with_trace(db_test::record(key, 0, "timeout", 106), search_trace(64, 1)));
+  db.add_record(knob_run(db_test::record(key, 0, "crash", 105), 32, 1));
+  db.add_record(knob_run(db_test::record(key, 0, "timeout", 106), 64, 1));
   for (int i = 0; i < 2; ++i) {
-    db.add_record(with_trace(db_test::record(key, 0.0031, "ok", 107 + i), search_trace(8, 2)));
-    db.add_record(with_trace(db_test::record(key, 0.0101, "ok", 107 + i), kDefaultTrace));
+    db.add_record(knob_run(db_test::record(key, 0.0031, "ok", 107 + i), 8, 2, RecordSource::Confirm));
+    db.add_record(default_run(db_test::record(key, 0.0101, "ok", 107 + i), RecordSource::Confirm));
   }
 }
 
@@ -98,7 +104,7 @@ TEST(ReportHtml, CountsPointsPerChart) {
   ASSERT_EQ(w.records.size(), 11u);
   EXPECT_GT(w.flops, 0);
   ASSERT_TRUE(w.default_mean.has_value());
-  EXPECT_EQ(count(std::string(source_name(w.sources[0])), "default"), 1u);
+  EXPECT_EQ(count(std::string(source_name(w.records[0].source)), "default"), 1u);
   const std::string html = render_report(data);
 
   const std::string roofline = svg_with_class(html, "roofline");
@@ -150,8 +156,10 @@ TEST(ReportHtml, EscapesHostileNames) {
   TuningRecord bad = r;
   bad.status = "crash\"><script>";
   bad.error = "</title><script>alert(5)</script>";
-  w.records = {r, r, bad};
-  w.sources = {RecordSource::Search, RecordSource::Confirm, RecordSource::Search};
+  r.knobs = {{"<k>\"'", 1}};
+  TuningRecord again = r;
+  again.source = RecordSource::Confirm;
+  w.records = {r, again, bad};
   w.best = r;
   w.flops = 2;
   w.bytes = 1;
@@ -159,6 +167,7 @@ TEST(ReportHtml, EscapesHostileNames) {
   const std::string html = render_report(data);
   EXPECT_EQ(count(html, "<script"), 1u) << "only the page's own script";
   EXPECT_EQ(html.find("<img"), std::string::npos);
+  EXPECT_EQ(html.find("<k>"), std::string::npos) << "knob names are escaped";
   EXPECT_EQ(html.find("</title><script"), std::string::npos);
   EXPECT_EQ(html.find("onmouseover=\""), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;alert(&#39;op&#39;)&lt;/script&gt;"), std::string::npos);
@@ -187,7 +196,7 @@ TEST(ReportHtml, WorkloadWithOnlyFailures) {
   const std::string key = "bbbb000000000002";
   db.add_workload(db_test::workload(key));
   for (const char* s : {"invalid", "crash", "timeout", "compile_error"}) {
-    db.add_record(with_trace(db_test::record(key, 0, s, 200), search_trace(4, 1)));
+    db.add_record(knob_run(db_test::record(key, 0, s, 200), 4, 1));
   }
   const std::string html = render_report(load_report_data(db, {}));
   EXPECT_NE(html.find("No schedule ran correctly"), std::string::npos);
