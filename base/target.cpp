@@ -120,4 +120,14 @@ std::string Target::str() const {
   return s;
 }
 
+std::string short_target(const std::string& target) {
+  const size_t arch = target.find(" -arch=");
+  if (target.rfind("cuda", 0) == 0 && arch != std::string::npos)
+    return "cuda " + target.substr(arch + 7);
+  const size_t p = target.find("-mcpu=");
+  if (p == std::string::npos) return target;
+  const size_t end = target.find(' ', p);
+  return target.substr(p + 6, end == std::string::npos ? std::string::npos : end - p - 6);
+}
+
 }  // namespace kiln

@@ -31,6 +31,11 @@ struct Target {
   int64_t max_shared_memory_bytes() const { return 48 * 1024; }
 };
 
+/// A target string shortened for tables: "llvm -mcpu=znver4 -mattr=+a,+b"
+/// -> "znver4" (the feature list is in the key, but too long to show),
+/// "cuda -arch=sm_90" -> "cuda sm_90".
+std::string short_target(const std::string& target);
+
 /// The triple of the machine kiln was built for, as LLVM names it
 /// ("x86_64-pc-linux-gnu"): CPU targets default to it.
 std::string build_host_triple();

@@ -19,6 +19,7 @@
 #include "cli/common.h"
 #include "cli/validators.h"
 #include "codegen/llvm/host_target.h"
+#include "base/target.h"
 
 namespace kiln::cli {
 namespace {
@@ -33,18 +34,6 @@ struct DbArgs {
 constexpr double kRegressionRatio = 1.10;
 
 TuningDatabase open_db(const DbArgs& a) { return TuningDatabase::open(default_database_path(a.db)); }
-
-// "llvm -mcpu=znver4 -mattr=+a,+b" -> "znver4": the feature list is in the
-// key, but too long for a table. "cuda -arch=sm_90" -> "cuda sm_90".
-std::string short_target(const std::string& target) {
-  const size_t arch = target.find(" -arch=");
-  if (target.rfind("cuda", 0) == 0 && arch != std::string::npos)
-    return "cuda " + target.substr(arch + 7);
-  const size_t p = target.find("-mcpu=");
-  if (p == std::string::npos) return target;
-  const size_t end = target.find(' ', p);
-  return target.substr(p + 6, end == std::string::npos ? std::string::npos : end - p - 6);
-}
 
 std::string utc_date(int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);

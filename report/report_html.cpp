@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include "base/target.h"
 
 namespace kiln::report_html {
 
@@ -58,16 +59,6 @@ std::string workload_title(const WorkloadKey& w) {
   std::string t = w.op + " " + w.shape;
   if (!w.options.empty()) t += " (" + w.options + ")";
   return t;
-}
-
-std::string short_target(const std::string& target) {
-  const size_t arch = target.find(" -arch=");
-  if (target.rfind("cuda", 0) == 0 && arch != std::string::npos)
-    return "cuda " + target.substr(arch + 7);
-  const size_t p = target.find("-mcpu=");
-  if (p == std::string::npos) return target;
-  const size_t end = target.find(' ', p);
-  return target.substr(p + 6, end == std::string::npos ? std::string::npos : end - p - 6);
 }
 
 std::string utc_date(int64_t unix_seconds) {

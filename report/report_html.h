@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/target.h"
 #include "report/report.h"
 
 namespace kiln::report_html {
@@ -25,8 +26,7 @@ std::string coord(double v);
 std::string anchor(const WorkloadKey& w);
 /// "matmul M=64,N=64,K=64 (dtype=f32)".
 std::string workload_title(const WorkloadKey& w);
-/// "znver4" for "llvm -mcpu=znver4 -mattr=...", "cuda sm_90" for CUDA.
-std::string short_target(const std::string& target);
+using kiln::short_target;  // base/target.h
 /// "2026-12-05 07:30" (UTC).
 std::string utc_date(int64_t unix_seconds);
 
