@@ -22,6 +22,8 @@
 namespace kiln {
 namespace {
 
+using db_test::exported;
+using db_test::import_text;
 using db_test::record;
 using db_test::TempDir;
 using db_test::workload;
@@ -189,17 +191,6 @@ TEST(DbRecords, KnobsAndSourceAreStoredBesideTheTrace) {
   EXPECT_NE(sqlite3_exec(raw, "UPDATE records SET source = 'guess'", nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
-}
-
-std::string exported(const TuningDatabase& db) {
-  std::stringstream out;
-  db.export_jsonl(out);
-  return out.str();
-}
-
-ImportCounts import_text(TuningDatabase& db, const std::string& text) {
-  std::stringstream in(text);
-  return db.import_jsonl(in);
 }
 
 // The import's error message, or "" when it imported.

@@ -73,4 +73,17 @@ inline TuningRecord record(const std::string& key, double median_ms,
   return r;
 }
 
+/// The database's export, as text.
+inline std::string exported(const TuningDatabase& db) {
+  std::stringstream out;
+  db.export_jsonl(out);
+  return out.str();
+}
+
+/// Imports `text` as `kiln db import` would read it from a file.
+inline ImportCounts import_text(TuningDatabase& db, const std::string& text) {
+  std::stringstream in(text);
+  return db.import_jsonl(in);
+}
+
 }  // namespace kiln::db_test

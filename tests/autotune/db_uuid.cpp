@@ -20,6 +20,8 @@
 namespace kiln {
 namespace {
 
+using db_test::exported;
+using db_test::import_text;
 using db_test::record;
 using db_test::TempDir;
 using db_test::workload;
@@ -44,17 +46,6 @@ std::vector<TuningRecord> all_records(const TuningDatabase& db) {
     for (TuningRecord& r : db.records(w.key)) out.push_back(std::move(r));
   }
   return out;
-}
-
-std::string exported(const TuningDatabase& db) {
-  std::stringstream out;
-  db.export_jsonl(out);
-  return out.str();
-}
-
-ImportCounts import_text(TuningDatabase& db, const std::string& text) {
-  std::stringstream in(text);
-  return db.import_jsonl(in);
 }
 
 // The export as an older kiln wrote it: records without "uuid".
