@@ -21,6 +21,15 @@ struct PassInputs {
   const Target& target;
 };
 
+/// The stages stored in a layout other than row-major (transform_layout).
+std::map<std::string, std::vector<StorageDim>> storage_layouts(const Schedule& sch) {
+  std::map<std::string, std::vector<StorageDim>> layouts;
+  for (const StageSchedule& st : sch.stages()) {
+    if (!st.storage_layout.empty()) layouts[st.name] = st.storage_layout;
+  }
+  return layouts;
+}
+
 /// Which targets a pass runs for.
 enum class PassTargets : uint8_t { All, CPU, GPU };
 
@@ -59,7 +68,7 @@ const Pass kPipeline[] = {
     {"simplify_tails", kCPU, [](const Stmt& s, const PassInputs&) { return simplify(s); }},
     // Before flattening, which sizes allocations by their scope.
     {"gpu_storage_scopes", kGPU, [](const Stmt& s, const PassInputs& in) { return gpu_storage_scopes(s, in.schedule); }},
-    {"flatten_storage", kAll, [](const Stmt& s, const PassInputs& in) { return flatten_storage(s, in.args); }},
+    {"flatten_storage", kAll, [](const Stmt& s, const PassInputs& in) { return flatten_storage(s, in.args, storage_layouts(in.schedule)); }},
     // Vectorizing works on flat indices, where a unit-stride access is a Ramp.
     {"vectorize_loops", kAll, [](const Stmt& s, const PassInputs&) { return vectorize_loops(s); }},
     // Counted before unrolling, so a schedule that unrolls too much costs

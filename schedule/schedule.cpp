@@ -155,11 +155,15 @@ void Schedule::apply(const TraceStep& step) {
   } else if (p == "set_scope") {
     check_arity(step, 2, 0, false, "(stage, scope)");
     set_scope(n[0], n[1]);
+  } else if (p == "transform_layout") {
+    check_arity(step, 2, 0, true, "(stage, layout...)");
+    transform_layout(n[0], std::vector<std::string>(n.begin() + 1, n.end()));
   } else {
     refuse(step, str("unknown primitive '", p,
                      "'; the primitives are split, split_nparts, fuse, reorder, tile, vectorize, "
                      "unroll, parallel, compute_at, compute_inline, compute_root, cache_read, "
-                     "cache_write, rfactor, store_nontemporal, prefetch, bind, set_scope"));
+                     "cache_write, rfactor, store_nontemporal, prefetch, bind, set_scope, "
+                     "transform_layout"));
   }
 }
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "dsl/compute.h"
+#include "schedule/storage_layout.h"
 #include "schedule/trace.h"
 
 namespace kiln {
@@ -86,6 +87,9 @@ struct StageSchedule {
   /// for CUDA, Heap is global memory, Shared one copy per block, Local one
   /// copy per thread. Loops bound to GPU indices are in loop_kinds.
   MemoryScope scope = MemoryScope::Auto;
+  /// How the stage's buffer is laid out (transform_layout); empty: row-major
+  /// in axis order.
+  std::vector<StorageDim> storage_layout;
   /// Software prefetches issued inside this stage's loops, in order applied.
   std::vector<PrefetchSpec> prefetches;
 
@@ -175,6 +179,16 @@ class Schedule {
   void store_nontemporal(const std::string& stage);
   /// Whether store_nontemporal was applied to `stage`.
   bool stores_nontemporal(const std::string& stage) const;
+  /// Stores `stage` in another layout (schedule/storage_layout.h): its
+  /// dimensions in the order listed, outermost first, each an axis name
+  /// whole ("y") or one part of it blocked ("c/16" the block, "c%16" the
+  /// position in it). transform_layout("data_pad", {"n", "c/16", "y", "x",
+  /// "c%16"}) stores an NCHW stage as NCHW16c, so a loop over 16 channels
+  /// reads one contiguous vector. Values and loops are unchanged; only
+  /// addresses move. Refused for inputs (cache_read them first), outputs
+  /// (their layout is the caller's: cache_write them first), inlined
+  /// stages (no storage) and malformed layouts.
+  void transform_layout(const std::string& stage, const std::vector<std::string>& layout);
   /// Software prefetch (as Halide's Func::prefetch): at the top of each
   /// iteration of loop `at`, prefetches into L1 the region of `tensor` (an
   /// input or a stage the loop's stage reads) that this iteration's body

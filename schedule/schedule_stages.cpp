@@ -130,6 +130,11 @@ void Schedule::compute_inline(const std::string& stage) {
                      "Keep ", stage, " at root or computed at a loop"),
            {stage_listing(stages_, stage)});
   }
+  if (!st.storage_layout.empty()) {
+    refuse(step, str("'", stage, "' has a storage layout (transform_layout); an inlined stage "
+                     "has no storage. Keep ", stage, " at root or computed at a loop"),
+           {stage_listing(stages_, stage)});
+  }
   std::vector<std::string> attached = stages_attached_to(stages_, stage);
   if (!attached.empty()) {
     refuse(step, str(join(attached), attached.size() == 1 ? " is" : " are",

@@ -58,6 +58,7 @@ const std::vector<PrimitiveFields>& primitive_table() {
         {"offset", FieldType::Int}}},
       {"bind", {{"loop", FieldType::Name}, {"thread", FieldType::Name}}},
       {"set_scope", {{"stage", FieldType::Name}, {"scope", FieldType::Name}}},
+      {"transform_layout", {{"stage", FieldType::Name}, {"layout", FieldType::Names}}},
   };
   return table;
 }

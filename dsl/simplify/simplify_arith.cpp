@@ -205,6 +205,25 @@ Expr Simplifier::vector_binary(IRKind kind, const Expr& a, const Expr& b) {
       return Ramp::make(binary(IRKind::Mul, r->base, k->value),
                         binary(IRKind::Mul, r->stride, k->value), r->lanes);
     }
+    case IRKind::Div:
+    case IRKind::Mod: {
+      // A ramp whose lanes all fall in one multiple of the divisor (as a
+      // vector over one block of a blocked layout does): its quotient is
+      // the same in every lane, and its remainder a ramp with the same
+      // stride. Decided by the scalar rules on the first and last lane.
+      int64_t c, stride;
+      if (!ra || !bb || !const_int(bb->value, &c) || c <= 0 || !const_int(ra->stride, &stride) ||
+          stride < 0) {
+        return Expr();
+      }
+      Expr last = binary(IRKind::Add, ra->base,
+                         IntImm::make(ra->base.type(), stride * (ra->lanes - 1)));
+      Expr q_first = binary(IRKind::Div, ra->base, bb->value);
+      Expr q_last = binary(IRKind::Div, last, bb->value);
+      if (ir_compare(q_first, q_last) != 0) return Expr();
+      if (kind == IRKind::Div) return Broadcast::make(q_first, ra->lanes);
+      return Ramp::make(binary(IRKind::Mod, ra->base, bb->value), ra->stride, ra->lanes);
+    }
     default: return Expr();
   }
 }

@@ -25,7 +25,11 @@ constexpr int64_t kMaxStackBytes = 64 * 1024;
 /// How a tensor's coordinates map to its flat buffer.
 struct Layout {
   std::vector<Expr> mins;     ///< subtracted from each coordinate
-  std::vector<Expr> strides;  ///< elements between neighbours, per dimension
+  /// Elements between neighbours, per storage dimension (the logical
+  /// dimensions unless `storage` says otherwise).
+  std::vector<Expr> strides;
+  /// The storage dimensions of a transformed layout; empty: row-major.
+  std::vector<StorageDim> storage;
 };
 
 /// Row-major strides of a dense box of these extents.
@@ -55,7 +59,9 @@ MemoryScope resolve_scope(MemoryScope scope, Type t, const std::vector<Expr>& ex
 
 class FlattenStorage : public IRMutator {
  public:
-  explicit FlattenStorage(const std::vector<BufferArg>& args) {
+  FlattenStorage(const std::vector<BufferArg>& args,
+                 const std::map<std::string, std::vector<StorageDim>>& layouts)
+      : layouts_(layouts) {
     for (const BufferArg& a : args) {
       args_[a.name] = Layout{std::vector<Expr>(a.shape.size(), make_index(0)), row_major_strides(a.shape)};
     }
@@ -70,9 +76,16 @@ class FlattenStorage : public IRMutator {
       mins.push_back(r.min);
       extents.push_back(r.extent);
     }
+    // A transformed layout stores the same region in other dimensions
+    // (blocks rounded up), allocated and strided as those.
+    std::vector<StorageDim> storage;
+    if (auto it = layouts_.find(op->op->name); it != layouts_.end()) {
+      storage = it->second;
+      extents = storage_extents(storage, extents);
+    }
     // A stack per name: the same op may be realized again further in.
     std::vector<Layout>& layouts = realized_[op->op->name];
-    layouts.push_back(Layout{mins, row_major_strides(extents)});
+    layouts.push_back(Layout{mins, row_major_strides(extents), storage});
     Stmt body = mutate(op->body);
     layouts.pop_back();
     MemoryScope scope = resolve_scope(op->scope, op->op->dtype, extents);
@@ -100,24 +113,31 @@ class FlattenStorage : public IRMutator {
 
   Expr flat_index(const std::string& name, const std::vector<Expr>& indices) {
     const Layout& l = layout(name);
-    internal_assert(l.strides.size() == indices.size())
+    internal_assert(l.mins.size() == indices.size())
         << "flatten_storage: " << indices.size() << " indices into '" << name << "' of rank "
-        << l.strides.size();
-    Expr index = make_index(0);
+        << l.mins.size();
+    std::vector<Expr> local;
     for (size_t d = 0; d < indices.size(); d++) {
-      index = fold_add(index, fold_mul(fold_sub(mutate(indices[d]), l.mins[d]), l.strides[d]));
+      local.push_back(fold_sub(mutate(indices[d]), l.mins[d]));
+    }
+    if (!l.storage.empty()) local = storage_indices(l.storage, local);
+    Expr index = make_index(0);
+    for (size_t d = 0; d < local.size(); d++) {
+      index = fold_add(index, fold_mul(local[d], l.strides[d]));
     }
     return index;
   }
 
+  const std::map<std::string, std::vector<StorageDim>>& layouts_;
   std::map<std::string, Layout> args_;
   std::map<std::string, std::vector<Layout>> realized_;
 };
 
 }  // namespace
 
-Stmt flatten_storage(const Stmt& s, const std::vector<BufferArg>& args) {
-  return FlattenStorage(args).mutate(s);
+Stmt flatten_storage(const Stmt& s, const std::vector<BufferArg>& args,
+                     const std::map<std::string, std::vector<StorageDim>>& layouts) {
+  return FlattenStorage(args, layouts).mutate(s);
 }
 
 }  // namespace kiln

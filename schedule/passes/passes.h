@@ -4,6 +4,8 @@
 /// first steps work on the schedule's data (check_gpu_schedule,
 /// infer_bounds); build_loop_nests makes the IR the other passes rewrite.
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "base/target.h"
@@ -38,9 +40,11 @@ Expr inline_stages(const Expr& e, const Schedule& sch);
 Stmt partition_tails(const Stmt& s);
 
 /// Realize -> Allocate and TensorLoad/TensorStore -> Load/Store with
-/// row-major strides (relative to each Realize's minimums). Input and
-/// output tensors (args) become flat buffers named after them.
-Stmt flatten_storage(const Stmt& s, const std::vector<BufferArg>& args);
+/// row-major strides (relative to each Realize's minimums), or in the
+/// stage's storage layout when `layouts` has one (transform_layout). Input
+/// and output tensors (args) become flat buffers named after them.
+Stmt flatten_storage(const Stmt& s, const std::vector<BufferArg>& args,
+                     const std::map<std::string, std::vector<StorageDim>>& layouts = {});
 
 /// Replaces each Vectorized loop of constant extent by vector code (Ramp,
 /// Broadcast, vector loads/stores). Bodies it cannot vectorize (an inner

@@ -40,6 +40,7 @@ Schedule busy_chain() {
   Schedule sch(chain_def());
   sch.compute_inline("Q");
   sch.compute_at("P", "R.j");
+  sch.transform_layout("P", {"j/2", "i", "j%2"});
   sch.split("R.i", 3);
   sch.parallel("R.i.o");
   return sch;

@@ -104,6 +104,8 @@ inline std::string snapshot(const Schedule& sch, bool op_identity = true) {
     }
     for (const auto& [loop, kind] : st.loop_axis_kind) os << "\n  axis " << loop << int(kind);
     for (const auto& [loop, kind] : st.loop_kinds) os << "\n  kind " << loop << int(kind);
+    for (const StorageDim& d : st.storage_layout)
+      os << "\n  layout " << d.axis << " " << int(d.part) << " " << d.factor;
     for (const PrefetchSpec& p : st.prefetches)
       os << "\n  prefetch " << p.tensor << " " << p.at << " " << p.from << " " << p.offset;
     os << "\n";

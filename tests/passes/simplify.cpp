@@ -142,6 +142,24 @@ TEST(Simplify, VectorRampsAndBroadcasts) {
   EXPECT_EQ(simp(rf + Broadcast::make(Expr(1.0f), 4)), "ramp(1.0f, 1.0f, 4) + x4(1.0f)");
 }
 
+// A vector over one block of a blocked layout: (x*16 + lane) / 16 is x in
+// every lane and the remainder the lane; a ramp that may cross a multiple
+// of the divisor keeps its division.
+TEST(Simplify, RampsWithinOneBlockOfTheDivisor) {
+  Expr block = Ramp::make(x * 16, make_index(1), 16);
+  Expr sixteen = Broadcast::make(make_index(16), 16);
+  EXPECT_EQ(simp(block / sixteen), "x16(x)");
+  EXPECT_EQ(simp(block % sixteen), "ramp(0, 1, 16)");
+  Expr half = Ramp::make(x * 16 + y, make_index(1), 8);
+  Expr within = Broadcast::make(make_index(16), 8);
+  EXPECT_EQ(simp(half / within, {{"y", range(0, 8)}}), "x8(x)");
+  EXPECT_EQ(simp(half % within, {{"y", range(0, 8)}}), "ramp(y, 1, 8)");
+  EXPECT_EQ(simp(half / within, {{"y", range(0, 9)}}),
+            "ramp((x*16) + y, 1, 8)/x8(16)");
+  EXPECT_EQ(simp(Ramp::make(x, make_index(1), 4) / Broadcast::make(make_index(4), 4)),
+            "ramp(x, 1, 4)/x4(4)");
+}
+
 Stmt store(const Expr& index) { return Store::make("A", Expr(1.0f), index); }
 
 TEST(Simplify, StatementsDropDecidedIfsAndTrivialLoops) {
