@@ -10,13 +10,12 @@
 //
 // Reads outside the input are zero. Both layouts read a padded copy of the
 // input (stage data_pad) so the reduction runs without bounds tests; in NCHW
-// its columns are split into `stride` phases (ops/window.h), so a vector of
-// output columns reads contiguous input even with a stride. In NCHW
-// the accumulation stage conv_acc is also wider than the output: its width
-// is rounded up to the register tile (a multiple of 16 columns), so every
-// tile is full and vectorized; the extra columns read zeros of data_pad and
-// are dropped when conv copies conv_acc out.
+// its columns are split into `stride` phases (ops/window.h), so neighbouring
+// output columns read neighbouring input columns even with a stride. NCHW
+// accumulates in a stage conv_acc that conv copies out, so a schedule can
+// keep a tile of accumulators in its own layout (see schedule_nchw).
 #include <algorithm>
+#include <tuple>
 
 #include "base/error.h"
 #include "codegen/llvm/host_target.h"
@@ -26,14 +25,6 @@
 
 namespace kiln {
 namespace {
-
-// Vectors of 16 columns in an NCHW register tile, for an output width
-// (symbolic: -1). Four vectors by six output channels are 24 zmm
-// accumulators; narrower outputs take fewer vectors so less is wasted.
-int64_t nchw_tile_vectors(int64_t wo) {
-  if (wo < 0) return 4;
-  return std::clamp<int64_t>((wo + 15) / 16, 1, 4);
-}
 
 class Conv2dOp : public Op {
  public:
@@ -99,12 +90,11 @@ class Conv2dOp : public Op {
 
     Tensor data = placeholder({N, C, H, W}, t, "data");
     Tensor weight = placeholder({K, C, R, S}, t, "weight");
-    const Expr Wacc = round_up(Wo, 16 * nchw_tile_vectors(constant_extent(Wo)));
     const Expr Hp = simplify((Ho - 1) * st + dl * (R - 1) + 1);
-    const Expr Wq = simplify(Wacc + dl * (S - 1) / st);
+    const Expr Wq = simplify(Wo + dl * (S - 1) / st);
     Tensor pad = phased_padded_input(data, Hp, Wq, w.stride, w.pad, make_zero(t), "data_pad");
     Tensor acc = compute(
-        {N, K, Ho, Wacc},
+        {N, K, Ho, Wo},
         [&](Expr n, Expr k, Expr y, Expr x) {
           const Expr tap = s.var * dl;
           return sum(pad(n, c.var, y * st + r.var * dl, tap % st, x + tap / st) *
@@ -134,17 +124,6 @@ class Conv2dOp : public Op {
   static int64_t out_h(const OpSizes& s) { return window_output_extent(s.at("H"), s.at("R"), window(s)); }
   static int64_t out_w(const OpSizes& s) { return window_output_extent(s.at("W"), s.at("S"), window(s)); }
 
-  // Unrolls the window loops r and s when the window is small and known:
-  // the loop overhead per step (one vector FMA per accumulator) would
-  // otherwise be a large share of it.
-  static void unroll_small_window(Schedule& sch, const std::string& r, const std::string& s) {
-    int64_t re = 0, se = 0;
-    const StageSchedule& st = sch.stage_of_loop(r);
-    if (!constant_loop_extent(st, r, &re) || !constant_loop_extent(st, s, &se)) return;
-    if (se <= 7) sch.unroll(s);
-    if (re * se <= 9) sch.unroll(r);
-  }
-
   // data_pad at root, parallel over its rows, vectorized along them.
   static void schedule_pad(Schedule& sch, const ComputeDef& def, int lanes) {
     if (!def.find("data_pad")) return;
@@ -155,42 +134,84 @@ class Conv2dOp : public Op {
     sch.vectorize(sch.split(loops.back(), lanes).second);
   }
 
-  // NCHW: a register tile of kb output channels x 16*xv columns of one
-  // output row accumulates in conv_acc (computed at the tile loop of conv,
-  // constant-sized, so LLVM keeps it in registers) over c, r, s; each step
-  // loads xv vectors of data_pad and broadcasts kb weights. Rows times
-  // channel blocks run in parallel.
+  // NCHW, as oneDNN's direct convolution in its blocked layouts: a
+  // register tile of one vector of output channels (16 on AVX-512) by up
+  // to 28 output columns accumulates in conv_acc, computed at the tile loop
+  // of conv and stored channel-innermost (transform_layout), so each of its
+  // columns is one register. Each step of the reduction loads one vector
+  // of weights and broadcasts one input per column: 28 FMAs per weight
+  // load, with the weights of one channel block (16 x C x R x S) kept in
+  // L1 while a thread sweeps its rows. The weights are first copied into
+  // blocks of 16 input x 16 output channels (KCRS16c16k), so that vector
+  // and the next input channel's are adjacent; the padded input is
+  // blocked by 16 channels (NCHW16c), so the broadcasts of one column
+  // for successive channels read one cache line.
   Schedule schedule_nchw(const ComputeDef& def, const Target& target) const {
     Schedule sch(def);
     const OpRef& out = def.outputs().at(0).op();
     const int lanes = natural_vector_lanes_f32(target);
     const int64_t K = constant_extent(out->shape[1]);
     const int64_t Wo = constant_extent(out->shape[3]);
-    const int64_t xv = nchw_tile_vectors(Wo) * 16 / lanes;  // vectors of the target's width
-    int64_t kb = std::max<int64_t>(1, 24 / xv);
-    kb = std::min<int64_t>(kb, 8);
-    if (K > 0) kb = std::min(kb, K);
+    const int64_t C = constant_extent(def.inputs().at(0).shape()[1]);
+    const int64_t kb = K > 0 ? std::min<int64_t>(lanes, K) : lanes;
+    // Columns per tile: at most 28 accumulators, tiles of equal width.
+    constexpr int64_t kMaxColumns = 28;
+    const int64_t xb = Wo > 0 ? (Wo + (Wo + kMaxColumns - 1) / kMaxColumns - 1) /
+                                    ((Wo + kMaxColumns - 1) / kMaxColumns)
+                              : kMaxColumns;
+    const int64_t cb = lanes;  // channel block of the blocked copies
 
-    schedule_pad(sch, def, lanes);
+    // Storage dimension names: axis i of a stage, whole or blocked by f.
+    auto dim = [&](const std::string& stage, size_t i, const char* part = "", int64_t f = 0) {
+      std::string name = sch.stage(stage).op->axis.at(i).name();
+      return *part ? name + part + std::to_string(f) : name;
+    };
+    schedule_blocked_pad(sch, cb);
+    sch.transform_layout("data_pad", {dim("data_pad", 0), dim("data_pad", 1, "/", cb),
+                                      dim("data_pad", 2), dim("data_pad", 3),
+                                      dim("data_pad", 4), dim("data_pad", 1, "%", cb)});
+    const std::string w = sch.cache_read("weight", {"conv_acc"});
+    const int64_t kf = std::max<int64_t>(kb, 2);  // a block has at least 2 elements
+    sch.transform_layout(w, {dim(w, 0, "/", kf), dim(w, 1, "/", cb), dim(w, 2), dim(w, 3),
+                             dim(w, 1, "%", cb), dim(w, 0, "%", kf)});
+    sch.parallel(sch.stage(w).leaf_loops[0]);
+
     const std::string O = out->name;
     auto [ko, ki] = sch.split(O + ".k", kb);
-    auto [xo, xi] = sch.split(O + ".x", xv * lanes);
-    // Not fused: bounds inference would lose the tile's extent through the
-    // division and modulo of a fused index.
-    sch.reorder({O + ".n", O + ".y", ko, xo, ki, xi});
+    auto [xo, xi] = sch.split(O + ".x", xb);
+    // Channel blocks outermost: a thread's rows reuse one block's weights.
+    // Not fused with y: bounds inference would lose the tile's extent
+    // through the division and modulo of a fused index.
+    sch.reorder({O + ".n", ko, O + ".y", xo, xi, ki});
     sch.parallel(O + ".y");
-    auto [xio, xii] = sch.split(xi, lanes);
-    if (Wo < 0 || Wo >= lanes) sch.vectorize(xii);
 
-    sch.compute_at("conv_acc", xo);
-    const std::vector<std::string> a = sch.stage("conv_acc").leaf_loops;  // n k y x c r s
-    auto [avo, avi] = sch.split(a[3], lanes);
-    sch.reorder({a[0], a[2], a[4], a[5], a[6], a[1], avo, avi});
-    sch.unroll(a[1]);
-    sch.unroll(avo);
-    sch.vectorize(avi);
-    unroll_small_window(sch, a[5], a[6]);
+    const std::string acc = "conv_acc";
+    sch.compute_at(acc, xo);
+    sch.transform_layout(acc, {"n", "y", "x", "k"});
+    const std::vector<std::string> a = sch.stage(acc).leaf_loops;  // n k y x c r s
+    std::string c_outer = a[4], c_inner = a[4];
+    if (C < 0 || C > cb) std::tie(c_outer, c_inner) = sch.split(a[4], cb);
+    if (c_outer == c_inner) {
+      sch.reorder({a[0], a[2], a[5], a[6], a[4], a[3], a[1]});
+    } else {
+      sch.reorder({a[0], a[2], c_outer, a[5], a[6], c_inner, a[3], a[1]});
+    }
+    sch.unroll(a[3]);
+    if (kb == lanes) sch.vectorize(a[1]);
+    int64_t se = 0;
+    const StageSchedule& st = sch.stage(acc);
+    if (constant_loop_extent(st, a[6], &se) && se <= 3 && xb * se <= 84) sch.unroll(a[6]);
     return sch;
+  }
+
+  // data_pad at root, stored NCHW16c: parallel over its channel blocks and
+  // rows, the 16 channels of one column innermost (one vector store; the
+  // loads from NCHW data are strided, as in any layout conversion).
+  static void schedule_blocked_pad(Schedule& sch, int64_t cb) {
+    const std::vector<std::string> p = sch.stage("data_pad").leaf_loops;  // n c h p q
+    auto [co, ci] = sch.split(p[1], cb);
+    sch.reorder({p[0], co, p[2], p[3], p[4], ci});
+    sch.parallel(p[2]);
   }
 
   // NHWC: a register tile of xb output columns x 16*kv output channels

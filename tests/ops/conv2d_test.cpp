@@ -32,6 +32,10 @@ const std::vector<OpSizes>& cases() {
       conv_sizes(1, 17, 5, 19, 19, 1, 1, 1, 0),   // 1x1
       conv_sizes(1, 3, 19, 23, 8, 7, 7, 2, 3),    // 7x7, stride 2, pad 3
       conv_sizes(1, 6, 6, 37, 37, 3, 2, 1, 1),    // R != S, K > 32, W > 32
+      // Channels past one block of 16, not multiples of it (blocked copies
+      // have padding), 31 columns (two register tiles of 16 and 15).
+      conv_sizes(1, 37, 5, 31, 33, 3, 3, 1, 1),
+      conv_sizes(2, 32, 9, 9, 48, 3, 3, 2, 1),    // whole blocks, stride 2
   };
   return list;
 }
