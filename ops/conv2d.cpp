@@ -8,6 +8,13 @@
 // NHWC takes its weights as RSCK (TensorFlow's HWIO): K is innermost, so a
 // vector of output channels is one contiguous load.
 //
+//   nchw16c: out[n, k/16, y, x, k%16] = sum data[n, c/16, ..., ..., c%16] *
+//            weight[k/16, c/16, r, s, c%16, k%16]
+//
+// oneDNN's blocked formats (nChw16c data and output, OIhw16i16o weights),
+// for users who keep tensors blocked between ops; C and K are channel
+// counts, multiples of 16.
+//
 // Reads outside the input are zero. Both layouts read a padded copy of the
 // input (stage data_pad) so the reduction runs without bounds tests; in NCHW
 // its columns are split into `stride` phases (ops/window.h), so neighbouring
@@ -46,13 +53,17 @@ class Conv2dOp : public Op {
             {"dilation", 1, "spacing of the window's taps", 1,
              std::numeric_limits<int64_t>::max(), false}},
            {{"dtype", "f32", {"f32"}, "element type"},
-            {"layout", "nchw", {"nchw", "nhwc"},
-             "nchw: data NCHW, weight KCRS, out NKHW; nhwc: data NHWC, weight RSCK, out NHWK"}}) {}
+            {"layout", "nchw", {"nchw", "nhwc", "nchw16c"},
+             "nchw: data NCHW, weight KCRS, out NKHW; nhwc: data NHWC, weight RSCK, out NHWK; "
+             "nchw16c: data [N,C/16,H,W,16], weight [K/16,C/16,R,S,16c,16k], "
+             "out [N,K/16,Ho,Wo,16]"}}) {}
 
   Schedule default_schedule(const ComputeDef& def, const Target& target) const override {
     const OpRef& out = def.outputs().at(0).op();
-    // NCHW has conv_acc between data_pad and conv; NHWC reduces in conv.
-    return out->is_reduction() ? schedule_nhwc(def, target) : schedule_nchw(def, target);
+    // NCHW has conv_acc between data_pad and conv; NHWC and NCHW16c reduce
+    // in conv (rank 4 and 5).
+    if (!out->is_reduction()) return schedule_nchw(def, target);
+    return out->shape.size() == 5 ? schedule_nchw16c(def, target) : schedule_nhwc(def, target);
   }
 
  protected:
@@ -68,6 +79,7 @@ class Conv2dOp : public Op {
     const Expr st = make_index(w.stride), dl = make_index(w.dilation);
     IterVar c = reduce_axis(C, "c"), r = reduce_axis(R, "r"), s = reduce_axis(S, "s");
 
+    if (options.at("layout") == "nchw16c") return build_nchw16c(sizes, t, w);
     if (options.at("layout") == "nhwc") {
       Tensor data = placeholder({N, H, W, C}, t, "data");
       Tensor weight = placeholder({R, S, C, K}, t, "weight");
@@ -120,6 +132,46 @@ class Conv2dOp : public Op {
   }
 
  private:
+  static constexpr int64_t kBlock = 16;  // channels per block of nchw16c
+
+  ComputeDef build_nchw16c(const std::map<std::string, Expr>& sizes, Type t,
+                           const WindowParams& w) const {
+    const Expr N = sizes.at("N"), C = sizes.at("C"), H = sizes.at("H"), W = sizes.at("W");
+    const Expr K = sizes.at("K"), R = sizes.at("R"), S = sizes.at("S");
+    for (const char* name : {"C", "K"}) {
+      const int64_t v = constant_extent(sizes.at(name));
+      if (v < 0 || v % kBlock != 0) {
+        user_error << "conv2d layout=nchw16c stores channels in blocks of 16, so " << name
+                   << " must be a known multiple of 16; got " << name << "="
+                   << (v < 0 ? std::string("(symbolic)") : std::to_string(v))
+                   << ". Pad the channels to a multiple of 16, or use layout=nchw";
+      }
+    }
+    const Expr blk = make_index(kBlock);
+    const Expr Cb = simplify(C / blk), Kb = simplify(K / blk);
+    const Expr Ho = window_output_extent(H, R, w), Wo = window_output_extent(W, S, w);
+    const Expr st = make_index(w.stride), dl = make_index(w.dilation);
+    Tensor data = placeholder({N, Cb, H, W, blk}, t, "data");
+    Tensor weight = placeholder({Kb, Cb, R, S, blk, blk}, t, "weight");
+    Tensor src = data;
+    if (w.pad > 0) {
+      const Expr Hp = simplify((Ho - 1) * st + dl * (R - 1) + 1);
+      const Expr Wp = simplify((Wo - 1) * st + dl * (S - 1) + 1);
+      src = padded_input(data, true, Hp, Wp, w.pad, make_zero(t), "data_pad");
+    }
+    IterVar cb = reduce_axis(Cb, "cb"), r = reduce_axis(R, "r"), s = reduce_axis(S, "s");
+    IterVar ci = reduce_axis(blk, "ci");
+    Tensor out = compute(
+        {N, Kb, Ho, Wo, blk},
+        [&](const std::vector<Expr>& i) {
+          return sum(src(i[0], cb.var, i[2] * st + r.var * dl, i[3] * st + s.var * dl, ci.var) *
+                         weight(i[1], cb.var, r.var, s.var, ci.var, i[4]),
+                     {cb, r, s, ci});
+        },
+        "conv", {"n", "kb", "y", "x", "k"});
+    return ComputeDef("conv2d", {data, weight}, {out});
+  }
+
   static WindowParams window(const OpSizes& s) { return {s.at("stride"), s.at("pad"), s.at("dilation")}; }
   static int64_t out_h(const OpSizes& s) { return window_output_extent(s.at("H"), s.at("R"), window(s)); }
   static int64_t out_w(const OpSizes& s) { return window_output_extent(s.at("W"), s.at("S"), window(s)); }
@@ -154,11 +206,7 @@ class Conv2dOp : public Op {
     const int64_t Wo = constant_extent(out->shape[3]);
     const int64_t C = constant_extent(def.inputs().at(0).shape()[1]);
     const int64_t kb = K > 0 ? std::min<int64_t>(lanes, K) : lanes;
-    // Columns per tile: at most 28 accumulators, tiles of equal width.
-    constexpr int64_t kMaxColumns = 28;
-    const int64_t xb = Wo > 0 ? (Wo + (Wo + kMaxColumns - 1) / kMaxColumns - 1) /
-                                    ((Wo + kMaxColumns - 1) / kMaxColumns)
-                              : kMaxColumns;
+    const int64_t xb = tile_columns(Wo);
     const int64_t cb = lanes;  // channel block of the blocked copies
 
     // Storage dimension names: axis i of a stage, whole or blocked by f.
@@ -212,6 +260,51 @@ class Conv2dOp : public Op {
     auto [co, ci] = sch.split(p[1], cb);
     sch.reorder({p[0], co, p[2], p[3], p[4], ci});
     sch.parallel(p[2]);
+  }
+
+  // NCHW16c: the register tile of schedule_nchw (16 output channels, one
+  // vector, by up to 28 columns) in a local stage (cache_write) computed at
+  // the output's tile loop; the tensors are blocked already, so there is
+  // nothing to copy but the padded input.
+  Schedule schedule_nchw16c(const ComputeDef& def, const Target& target) const {
+    Schedule sch(def);
+    const int lanes = natural_vector_lanes_f32(target);
+    const std::string O = def.outputs().at(0).name();
+    const std::string local = sch.cache_write(O);
+    const int64_t Wo = constant_extent(sch.def().outputs().at(0).shape()[3]);
+    const int64_t xb = tile_columns(Wo);
+    if (sch.def().find("data_pad")) {
+      const std::vector<std::string> p = sch.stage("data_pad").leaf_loops;  // n cb h w c
+      sch.parallel(p[2]);
+      if (lanes <= kBlock) sch.vectorize(sch.split(p[4], lanes).second);
+    }
+    auto [xo, xi] = sch.split(O + ".x", xb);
+    sch.reorder({O + ".n", O + ".kb", O + ".y", xo, xi, O + ".k"});
+    sch.parallel(O + ".y");
+    auto [vo, vi] = sch.split(O + ".k", lanes);
+    sch.vectorize(vi);
+
+    sch.compute_at(local, xo);
+    const std::vector<std::string> l = sch.stage(local).leaf_loops;  // n kb y x k cb r s ci
+    auto [lko, lki] = sch.split(l[4], lanes);
+    sch.reorder({l[0], l[1], l[2], l[5], l[6], l[7], l[8], l[3], lko, lki});
+    sch.unroll(l[3]);
+    sch.unroll(lko);
+    sch.vectorize(lki);
+    int64_t se = 0;
+    if (constant_loop_extent(sch.stage(local), l[7], &se) && se <= 3 && xb * se <= 84) {
+      sch.unroll(l[7]);
+    }
+    return sch;
+  }
+
+  // Columns per register tile: at most 28 accumulators, tiles of equal
+  // width (56 -> 2 x 28, 31 -> 16 + 15).
+  static int64_t tile_columns(int64_t Wo) {
+    constexpr int64_t kMaxColumns = 28;
+    if (Wo < 0) return kMaxColumns;
+    const int64_t tiles = (Wo + kMaxColumns - 1) / kMaxColumns;
+    return (Wo + tiles - 1) / tiles;
   }
 
   // NHWC: a register tile of xb output columns x 16*kv output channels

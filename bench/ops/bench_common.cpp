@@ -22,6 +22,8 @@ const CaseSpec kCases[] = {
     {"matmul", "1024_trans_b", "M=1024,N=1024,K=1024,trans_b=1"},
     {"batch_matmul", "16x256", "B=16,M=256,N=256,K=256"},
     {"conv2d", "resnet50_3x3", "N=1,C=64,H=56,W=56,K=64,R=3,S=3,stride=1,pad=1"},
+    {"conv2d", "resnet50_3x3_128_s2", "N=1,C=128,H=56,W=56,K=128,R=3,S=3,stride=2,pad=1"},
+    {"conv2d", "resnet50_1x1_256_64", "N=1,C=256,H=56,W=56,K=64,R=1,S=1,stride=1,pad=0"},
     {"conv2d", "resnet50_3x3_nhwc", "N=1,C=64,H=56,W=56,K=64,R=3,S=3,stride=1,pad=1,layout=nhwc"},
     {"depthwise_conv2d", "mobilenet_3x3", "N=1,C=128,H=56,W=56,R=3,S=3,stride=1,pad=1"},
     {"pool2d", "resnet50_max_3x3s2", "N=1,C=64,H=112,W=112,R=3,S=3,stride=2,pad=1,mode=max"},

@@ -49,6 +49,55 @@ TEST(OpsConv2d, NhwcDefaultScheduleAtAwkwardSizes) {
     expect_default_schedule_correct(conv2d(), sizes, {{"layout", "nhwc"}});
 }
 
+// layout=nchw16c: C and K multiples of 16; everything else awkward.
+TEST(OpsConv2d, Nchw16cDefaultScheduleAtAwkwardSizes) {
+  for (const OpSizes& sizes : {conv_sizes(1, 16, 7, 9, 16, 3, 3, 1, 1),
+                               conv_sizes(2, 32, 11, 13, 48, 3, 3, 2, 0),
+                               conv_sizes(1, 16, 13, 31, 32, 3, 3, 1, 2, 2),
+                               conv_sizes(1, 48, 5, 19, 16, 1, 1, 1, 0),
+                               conv_sizes(1, 16, 19, 23, 16, 7, 7, 2, 3),
+                               conv_sizes(1, 16, 1, 1, 16, 1, 1, 1, 0)}) {
+    expect_default_schedule_correct(conv2d(), sizes, {{"layout", "nchw16c"}});
+  }
+}
+
+// The blocked layout computes the NCHW convolution: the same random data
+// and weights, blocked by hand, give the same output, blocked.
+TEST(OpsConv2d, Nchw16cIsNchwBlocked) {
+  const int64_t N = 1, C = 32, H = 9, W = 11, K = 16, R = 3, S = 3;
+  const OpSizes sizes = conv_sizes(N, C, H, W, K, R, S, 1, 1);
+  const ComputeDef nchw = conv2d().define(sizes);
+  const ComputeDef blocked = conv2d().define(sizes, {{"layout", "nchw16c"}});
+  std::vector<Buffer> in = random_inputs(nchw, conv2d().resolve_sizes(sizes), 5);
+  std::vector<Buffer> in_blocked = random_inputs(blocked, conv2d().resolve_sizes(sizes), 5);
+  const float* data = in[0].data_as<float>();
+  const float* weight = in[1].data_as<float>();
+  float* bdata = in_blocked[0].data_as<float>();
+  float* bweight = in_blocked[1].data_as<float>();
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t i = 0; i < H * W; ++i) bdata[((c / 16) * H * W + i) * 16 + c % 16] = data[c * H * W + i];
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t rs = 0; rs < R * S; ++rs)
+        bweight[((((k / 16) * (C / 16) + c / 16) * R * S + rs) * 16 + c % 16) * 16 + k % 16] =
+            weight[(k * C + c) * R * S + rs];
+  const Buffer expected = interpret(nchw, in).at(0);
+  const auto kernel = compile_jit(lower(conv2d().default_schedule(blocked, host_target())));
+  Buffer out(f32(), {N, K / 16, H, W, 16});
+  std::vector<Buffer> args = in_blocked;
+  args.push_back(out);
+  kernel->run(args);
+  double worst = 0;
+  for (int64_t k = 0; k < K; ++k) {
+    for (int64_t i = 0; i < H * W; ++i) {
+      const double want = expected.data_as<float>()[k * H * W + i];
+      const double got = out.data_as<float>()[((k / 16) * H * W + i) * 16 + k % 16];
+      worst = std::max(worst, std::abs(got - want) / std::max(1.0, std::abs(want)));
+    }
+  }
+  EXPECT_LE(worst, 1e-4);
+}
+
 TEST(OpsConv2d, SymbolicDefaultScheduleServesEverySize) {
   for (const char* layout : {"nchw", "nhwc"}) {
     SCOPED_TRACE(layout);
@@ -89,8 +138,13 @@ TEST(OpsConv2d, BadParametersAreRefusedByName) {
   expect_user_error([&] { op.define({{"dilation", 0}}); }, {"parameter dilation"});
   expect_user_error([&] { op.define({{"padding", 1}}); },
                     {"unknown parameter 'padding'", "pad (default 1)"});
-  expect_user_error([&] { op.define({}, {{"layout", "nchw16c"}}); },
-                    {"option layout", "'nchw16c'", "nchw|nhwc"});
+  expect_user_error([&] { op.define({}, {{"layout", "nchw8c"}}); },
+                    {"option layout", "'nchw8c'", "nchw|nhwc|nchw16c"});
+  expect_user_error([&] { op.define({{"C", 37}}, {{"layout", "nchw16c"}}); },
+                    {"layout=nchw16c", "C must be a known multiple of 16; got C=37",
+                     "use layout=nchw"});
+  expect_user_error([&] { op.define({{"K", 8}}, {{"layout", "nchw16c"}}); },
+                    {"K must be a known multiple of 16; got K=8"});
   // A window larger than the padded input leaves no output.
   expect_user_error([&] { op.define({{"H", 2}, {"R", 5}, {"pad", 0}}); },
                     {"conv2d", "H=2", "R=5", "pad=0", "output extent of -2", "must be >= 1"});
